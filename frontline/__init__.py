@@ -1,0 +1,1 @@
+"""Frontline: the community epidemic-prevention command post."""

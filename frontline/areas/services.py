@@ -1,0 +1,97 @@
+"""Writes to the area tree."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from frontline.core import audit
+from frontline.core.scoping import user_can
+
+from .models import PATH_CHUNK, Area
+
+
+def _chunk(pk: int) -> str:
+    return str(pk).zfill(PATH_CHUNK)
+
+
+def _check(actor, action, path):
+    if actor is not None and not user_can(actor, action, path):
+        raise PermissionDenied(_("You may not change this area."))
+
+
+@transaction.atomic
+def create_area(*, name, kind, parent=None, code="", notes="", actor=None, source="web", log=True) -> Area:
+    if parent is None:
+        if actor is not None and not actor.is_superuser:
+            raise PermissionDenied(_("Only an administrator creates a top-level area."))
+    else:
+        _check(actor, "change", parent.path)
+    area = Area(name=name.strip(), kind=kind, parent=parent, code=code, notes=notes, path="pending")
+    area.full_clean(exclude=["path"])
+    area.path = f"tmp-{id(area)}"
+    area.save()
+    area.path = (parent.path if parent else "") + _chunk(area.pk)
+    area.depth = len(area.path) // PATH_CHUNK - 1
+    area.save(update_fields=["path", "depth"])
+    if log:
+        audit.record(area, audit.AuditEntry.Action.CREATE, actor=actor, source=source)
+    return area
+
+
+@transaction.atomic
+def update_area(area: Area, *, actor=None, source="web", **fields) -> Area:
+    _check(actor, "change", area.path)
+    before = audit.snapshot(area)
+    for key in ("name", "code", "notes"):
+        if key in fields:
+            setattr(area, key, fields[key])
+    area.full_clean(exclude=["path"])
+    area.save()
+    audit.record(area, audit.AuditEntry.Action.UPDATE, actor=actor, before=before, source=source)
+    return area
+
+
+@transaction.atomic
+def move_area(area: Area, new_parent: Area, *, actor=None, source="web") -> Area:
+    _check(actor, "change", area.path)
+    _check(actor, "change", new_parent.path)
+    if new_parent.path.startswith(area.path):
+        raise ValidationError(_("An area cannot move inside itself."))
+    before = audit.snapshot(area)
+    old = area.path
+    new = new_parent.path + _chunk(area.pk)
+    Area.objects.subtree(area).update(
+        path=Concat(Value(new), Substr("path", len(old) + 1)),
+        depth=F("depth") + (len(new) - len(old)) // PATH_CHUNK,
+    )
+    Area.objects.filter(pk=area.pk).update(parent=new_parent)
+    area.refresh_from_db()
+    audit.record(area, audit.AuditEntry.Action.UPDATE, actor=actor, before=before, source=source)
+    return area
+
+
+@transaction.atomic
+def delete_area(area: Area, *, actor=None, source="web") -> None:
+    _check(actor, "delete", area.path)
+    if area.children.exists() or area.households.exists():
+        raise ValidationError(_("This area still holds areas or households; move or delete them first."))
+    audit.record(area, audit.AuditEntry.Action.DELETE, actor=actor, source=source)
+    area.delete()
+
+
+def find_or_create_path(names_by_kind, *, actor=None, source="import", cache=None) -> Area:
+    """Walk (kind, name) pairs from the top, creating missing nodes; used by the import and the demo."""
+    parent = None
+    for kind, name in names_by_kind:
+        key = (parent.pk if parent else None, name)
+        area = cache.get(key) if cache is not None else None
+        if area is None:
+            area = Area.objects.filter(parent=parent, name=name).first()
+            if area is None:
+                area = create_area(name=name, kind=kind, parent=parent, actor=None, source=source)
+            if cache is not None:
+                cache[key] = area
+        parent = area
+    return parent

@@ -1,0 +1,89 @@
+"""Writing the change log. Services call these; nothing else writes AuditEntry rows."""
+
+import datetime
+import decimal
+
+from django.db import models
+
+from . import context
+from .models import AuditEntry
+
+REDACTED = "***"
+
+
+def _plain(value):
+    if isinstance(value, (datetime.date, datetime.datetime, decimal.Decimal)):
+        return str(value)
+    if isinstance(value, (list, tuple, set)):
+        return sorted(str(v) for v in value)
+    return value
+
+
+def snapshot(obj) -> dict:
+    """The audited state of ``obj``: concrete fields, personal ones redacted to whether they are set."""
+    personal = set(getattr(obj, "personal_fields", ()))
+    hidden = set(getattr(obj, "audit_exclude", ()))
+    data = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in hidden or isinstance(field, models.AutoField):
+            continue
+        value = getattr(obj, field.attname)
+        if field.name in personal:
+            data[field.name] = {"set": bool(value), "fp": hash_hint(obj, field.name, value)}
+        else:
+            data[field.name] = _plain(value)
+    for extra in getattr(obj, "audit_extra", ()):
+        data[extra] = _plain(getattr(obj, extra)())
+    return data
+
+
+def hash_hint(obj, name, value) -> str:
+    """A short keyed fingerprint, so two snapshots can tell a personal value changed without holding it."""
+    from .personal import lookup_hash
+
+    return lookup_hash("audit:" + name, value or "")[:8]
+
+
+def diff(before: dict, after: dict) -> dict:
+    changes = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if isinstance(old, dict) and "fp" in old or isinstance(new, dict) and "fp" in new:
+            changes[key] = [REDACTED, REDACTED]
+        else:
+            changes[key] = [old, new]
+    return changes
+
+
+def record(obj, action, *, actor=None, before=None, source="web", reason="", area_path=None, changes=None):
+    """Append one audit row for ``obj``; ``before`` is the snapshot taken before an update."""
+    if changes is None:
+        if action == AuditEntry.Action.CREATE:
+            changes = diff({}, snapshot(obj))
+        elif action == AuditEntry.Action.UPDATE:
+            changes = diff(before or {}, snapshot(obj))
+        elif action == AuditEntry.Action.DELETE:
+            changes = diff(before or snapshot(obj), {})
+        else:
+            changes = {}
+    if action == AuditEntry.Action.UPDATE and not changes:
+        return None
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=getattr(actor, "username", "") or "system",
+        request_id=context.request_id(),
+        source=source,
+        action=action,
+        model=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        area_path=area_path if area_path is not None else obj.audit_area_path(),
+        changes=changes,
+        reason=reason[:300],
+    )
+
+
+def history(obj):
+    return AuditEntry.objects.filter(model=obj._meta.label_lower, object_id=str(obj.pk))

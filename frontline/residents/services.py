@@ -1,0 +1,185 @@
+"""Writes to households and residents. Views, the API, the import, the demo and tests call these."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from frontline.core import audit, idnumber, phones
+from frontline.core.models import AuditEntry
+from frontline.core.scoping import user_can
+
+from .models import Household, NameKey, Resident, ResidentTag
+from .names import search_keys
+
+RESIDENT_FIELDS = ("name", "id_number", "phone", "sex", "birth_date", "relation", "status", "notes")
+
+
+def _require(actor, action, path, message=None):
+    if actor is not None and not user_can(actor, action, path):
+        raise PermissionDenied(message or _("You may not do this here."))
+
+
+def _check_area(area, actor):
+    if area.kind not in ("compound", "building", "unit"):
+        raise ValidationError({"area": _("A household belongs to a compound, a building or a unit.")})
+    _require(actor, "change", area.path)
+
+
+# --- households -------------------------------------------------------------------------------
+
+@transaction.atomic
+def create_household(*, area, room, floor=None, notes="", actor=None, source="web") -> Household:
+    _check_area(area, actor)
+    household = Household(area=area, room=str(room).strip(), floor=floor, notes=notes)
+    household.full_clean()
+    household.save()
+    audit.record(household, AuditEntry.Action.CREATE, actor=actor, source=source)
+    return household
+
+
+@transaction.atomic
+def update_household(household: Household, *, actor=None, source="web", **fields) -> Household:
+    _require(actor, "change", household.area.path)
+    before = audit.snapshot(household)
+    if "area" in fields:
+        _check_area(fields["area"], actor)
+    for key in ("area", "room", "floor", "notes"):
+        if key in fields:
+            setattr(household, key, fields[key])
+    household.full_clean()
+    household.save()
+    # Re-check inside the transaction: nobody moves a record out of their own reach.
+    _require(actor, "change", Household.objects.select_related("area").get(pk=household.pk).area.path)
+    audit.record(household, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source)
+    return household
+
+
+@transaction.atomic
+def delete_household(household: Household, *, actor=None, source="web") -> None:
+    _require(actor, "delete", household.area.path)
+    if household.residents.exists():
+        raise ValidationError(_("The household still has residents; move or delete them first."))
+    audit.record(household, AuditEntry.Action.DELETE, actor=actor, source=source)
+    household.delete()
+
+
+# --- residents --------------------------------------------------------------------------------
+
+def normalise_resident_fields(fields: dict) -> tuple[dict, list[str]]:
+    """Clean ID number and phone; derive sex and birth date. Returns (fields, warnings).
+
+    Raises ValidationError naming the field and the rule that failed.
+    """
+    fields = dict(fields)
+    warnings = []
+    if "name" in fields:
+        fields["name"] = " ".join(str(fields["name"] or "").split())
+        if not fields["name"]:
+            raise ValidationError({"name": _("A name is required.")})
+    if fields.get("id_number"):
+        try:
+            parsed = idnumber.parse(fields["id_number"])
+        except idnumber.IDNumberError as exc:
+            raise ValidationError({"id_number": exc.message}) from None
+        fields.update(id_number=parsed.number, sex=parsed.sex, birth_date=parsed.birth_date)
+        warnings += [str(w) for w in parsed.warnings]
+    if fields.get("phone"):
+        try:
+            fields["phone"] = phones.normalise(fields["phone"])
+        except phones.PhoneError as exc:
+            raise ValidationError({"phone": str(exc)}) from None
+    return fields, warnings
+
+
+def _check_unique_id(resident: Resident):
+    if resident.id_number:
+        twin = Resident.objects.by_id_number(resident.id_number).exclude(pk=resident.pk).first()
+        if twin:
+            raise ValidationError({"id_number": _("Another resident already has this ID number.")})
+
+
+def rebuild_name_keys(residents) -> None:
+    residents = list(residents)
+    NameKey.objects.filter(resident__in=[r.pk for r in residents]).delete()
+    NameKey.objects.bulk_create(name_keys_for(residents))
+
+
+def name_keys_for(residents) -> list[NameKey]:
+    rows = []
+    for r in residents:
+        keys = search_keys(r.name) | {r.name.replace(" ", "")}
+        rows += [NameKey(resident_id=r.pk, key=k[:80]) for k in sorted(keys) if k]
+    return rows
+
+
+def _set_tags(resident: Resident, tags) -> None:
+    """``tags``: a list of tag names or of dicts {tag, date, detail}."""
+    wanted = {}
+    for item in tags:
+        item = {"tag": item} if isinstance(item, str) else dict(item)
+        if item["tag"] not in ResidentTag.Tag.values:
+            raise ValidationError({"tags": _("Unknown special group: %(tag)s") % {"tag": item["tag"]}})
+        wanted[item["tag"]] = item
+    resident.tags.exclude(tag__in=wanted).delete()
+    existing = {t.tag: t for t in resident.tags.all()}
+    for tag, item in wanted.items():
+        row = existing.get(tag) or ResidentTag(resident=resident, tag=tag)
+        row.date = item.get("date") or None
+        row.detail = item.get("detail") or ""
+        row.save()
+
+
+@transaction.atomic
+def create_resident(*, household: Household, tags=(), actor=None, source="web", **fields) -> Resident:
+    _require(actor, "change", household.area.path)
+    fields, _warnings = normalise_resident_fields(fields)
+    resident = Resident(household=household, **{k: v for k, v in fields.items() if k in RESIDENT_FIELDS})
+    resident.full_clean()
+    _check_unique_id(resident)
+    resident.save()
+    _set_tags(resident, tags)
+    rebuild_name_keys([resident])
+    audit.record(resident, AuditEntry.Action.CREATE, actor=actor, source=source)
+    return resident
+
+
+@transaction.atomic
+def update_resident(resident: Resident, *, actor=None, source="web", tags=None, reason="", **fields) -> Resident:
+    _require(actor, "change", resident.household.area.path)
+    before = audit.snapshot(resident)
+    if "household" in fields:
+        _require(actor, "change", fields["household"].area.path)
+        resident.household = fields.pop("household")
+    fields, _warnings = normalise_resident_fields(fields)
+    for key, value in fields.items():
+        if key in RESIDENT_FIELDS:
+            setattr(resident, key, value)
+    resident.full_clean()
+    _check_unique_id(resident)
+    resident.save()
+    if tags is not None:
+        _set_tags(resident, tags)
+    if "name" in fields:
+        rebuild_name_keys([resident])
+    _require(actor, "change", Resident.objects.select_related("household__area").get(pk=resident.pk).household.area.path)
+    audit.record(resident, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source, reason=reason)
+    return resident
+
+
+@transaction.atomic
+def delete_resident(resident: Resident, *, actor=None, source="web", reason="") -> None:
+    _require(actor, "delete", resident.household.area.path)
+    audit.record(resident, AuditEntry.Action.DELETE, actor=actor, source=source, reason=reason)
+    resident.delete()
+
+
+def reveal(resident: Resident, field: str, *, actor, source="web", reason="") -> str:
+    """Return the plaintext of a personal field, if ``actor`` may reveal it; writes an audit row."""
+    if field not in Resident.personal_fields:
+        raise ValidationError(_("Not a personal field."))
+    _require(actor, "reveal", resident.household.area.path, _("You may not reveal personal data here."))
+    audit.record(
+        resident, AuditEntry.Action.REVEAL, actor=actor, source=source, reason=reason,
+        changes={"field": field},
+    )
+    return getattr(resident, field)
