@@ -27,3 +27,44 @@ def login(client):
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness costs seconds per test; tests do not need it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium (a Playwright browser download is impossible here), with quiet flags."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (./dev test installs it when run as root)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def phone_context_args():
+    """A 360-px-wide phone, Chinese first."""
+    return {"viewport": {"width": 360, "height": 740}, "locale": "zh-CN", "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def logged_in_page(page, live_server, transactional_db, world):
+    """login_page(user) → a Playwright page logged in through the real login form."""
+
+    def _login(user, password=None):
+        from tests.factories import PASSWORD
+
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", password or PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/**")
+        return page
+
+    return _login

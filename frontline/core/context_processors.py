@@ -8,6 +8,7 @@ NAV = [
     ("areas:tree", _("Areas"), "view"),
     ("residents:list", _("Residents"), "view"),
     ("residents:import", _("Import"), "import"),
+    ("residents:export", _("Export"), "export"),
 ]
 
 
