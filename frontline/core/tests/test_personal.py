@@ -55,7 +55,7 @@ def test_database_holds_no_plaintext_id_number_or_phone(world):
     numbers = [(r.id_number, r.phone) for r in Resident.objects.all()]
     assert len(numbers) > 6000
     text = _all_text_in_database()
-    for id_number, phone in numbers[:: max(1, len(numbers) // 500)]:
+    for id_number, _phone in numbers[:: max(1, len(numbers) // 500)]:
         assert id_number not in text
         assert id_number[:17] not in text
     # No stored token that looks like an ID number or a phone is one of the residents'.
