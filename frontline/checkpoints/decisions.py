@@ -215,7 +215,20 @@ def _decide_and_record(*, gate, actor, direction, ident, visitor, checks, first,
     return passage, decision
 
 
-def _decide_resident(gate, resident, direction, checks, now, gate_open, first_temperature, offline):
+def preview(gate, ident: Identity, direction: str, checks: policy.Checks | None = None, now=None) -> policy.Decision | None:
+    """What the gate would decide, without recording or locking (the identify step of the screen).
+    None when the person is not identified yet (choose among several, or the visitor flow)."""
+    now = now or timezone.now()
+    checks = checks or policy.Checks()
+    if ident.error_rule:
+        return policy.Decision(False, ident.error_rule, ident.error)
+    if ident.resident is None:
+        return None
+    decision, _quota = _decide_resident(gate, ident.resident, direction, checks, now, gate.is_open(now), None, None, lock=False)
+    return decision
+
+
+def _decide_resident(gate, resident, direction, checks, now, gate_open, first_temperature, offline, lock=True):
     household = resident.household
     policy_obj = policy_for(household.area.path, now)
     mode = _mode(policy_obj)
@@ -229,7 +242,12 @@ def _decide_resident(gate, resident, direction, checks, now, gate_open, first_te
     )
     if not decision.uses_quota:
         return decision, None
-    quota = lock_quota(household, policy_obj, now)
+    if lock:
+        quota = lock_quota(household, policy_obj, now)
+    else:
+        quota = HouseholdQuota.objects.filter(
+            household=household, policy=policy_obj, period_start=policy_obj.period_start(now)
+        ).first() or HouseholdQuota(household=household, policy=policy_obj, people=[])
     names = []
     if resident.pk not in quota.people and len(quota.people) >= policy_obj.quota_people:
         names = [mask_name(n) for n in Resident.objects.filter(pk__in=quota.people).values_list("name", flat=True)]
