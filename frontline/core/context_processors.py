@@ -9,6 +9,8 @@ NAV = [
     ("residents:list", _("Residents"), "view"),
     ("residents:import", _("Import"), "import"),
     ("residents:export", _("Export"), "export"),
+    ("checkpoints:gates", _("Gates"), "gate"),
+    ("checkpoints:stats", _("Gate statistics"), "view"),
 ]
 
 
