@@ -56,7 +56,7 @@ def pass_pdf(gate_pass) -> bytes:
     pdf.setFont(font, 11)
     y = height - 26 * mm
     lines = [
-        f"{household.area.full_name()}",
+        " ".join(a.name for a in [*household.area.ancestors(), household.area] if a.kind in ("compound", "building", "unit")),
         f"{_('Household')}: {household.room}",
         f"{_('Members')}: " + "、".join(mask_name(n) for n in household.residents.exclude(
             status__in=["moved_out", "deceased"]).values_list("name", flat=True)),
