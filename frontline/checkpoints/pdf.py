@@ -46,21 +46,23 @@ def pass_pdf(gate_pass) -> bytes:
     buffer = io.BytesIO()
     width, height = A6
     pdf = canvas.Canvas(buffer, pagesize=A6)
-    pdf.setTitle(f"{_('Pass')} {gate_pass.number}")
+    title = _("Household pass")
+    pdf.setTitle(f"{title} {gate_pass.number}")
     pdf.setFillColorRGB(0.78, 0.16, 0.16)
     pdf.rect(0, height - 18 * mm, width, 18 * mm, stroke=0, fill=1)
     pdf.setFillColorRGB(1, 1, 1)
     pdf.setFont(font, 18)
-    pdf.drawCentredString(width / 2, height - 12 * mm, _("Household pass"))
+    pdf.drawCentredString(width / 2, height - 12 * mm, title)
     pdf.setFillColorRGB(0, 0, 0)
     pdf.setFont(font, 11)
     y = height - 26 * mm
+    household_label, members_label, valid_label = _("Household"), _("Members"), _("Valid")
     lines = [
         " ".join(a.name for a in [*household.area.ancestors(), household.area] if a.kind in ("compound", "building", "unit")),
-        f"{_('Household')}: {household.room}",
-        f"{_('Members')}: " + "、".join(mask_name(n) for n in household.residents.exclude(
+        f"{household_label}: {household.room}",
+        f"{members_label}: " + "、".join(mask_name(n) for n in household.residents.exclude(
             status__in=["moved_out", "deceased"]).values_list("name", flat=True)),
-        f"{_('Valid')}: {timezone.localtime(gate_pass.valid_from):%Y-%m-%d %H:%M} – {timezone.localtime(gate_pass.valid_until):%Y-%m-%d %H:%M}",
+        f"{valid_label}: {timezone.localtime(gate_pass.valid_from):%Y-%m-%d %H:%M} – {timezone.localtime(gate_pass.valid_until):%Y-%m-%d %H:%M}",
     ]
     for line in lines:
         pdf.drawString(8 * mm, y, line[:60])
