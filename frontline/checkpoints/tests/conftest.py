@@ -37,3 +37,15 @@ def family_a(world):
     son = resident(world.household_a, "曾小雨", relation="child", id_number=make_id_number(datetime.date(2003, 5, 1), seq=7002))
     return {"head": world.resident_a, "wife": wife, "son": son}
 
+
+
+@pytest.fixture(autouse=True)
+def english(request):
+    """Service messages and pages in English, so assertions read plainly; the browser tests and
+    test_translations.py check the Chinese the staff see."""
+    from django.utils import translation
+
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").cookies["django_language"] = "en"
+    with translation.override("en"):
+        yield

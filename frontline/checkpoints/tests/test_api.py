@@ -108,7 +108,7 @@ def test_offline_batch_replayed_three_times_is_stored_once(world, gate_a, gate_p
         statuses.append([x["status"] for x in r.json()["results"]])
     assert statuses[0] == ["created", "rejected", "created", "created", "rejected"]
     assert statuses[1] == statuses[2] == ["duplicate", "rejected", "duplicate", "duplicate", "rejected"]
-    assert "typing error" in r.json()["results"][1]["message"]
+    assert "输错" in r.json()["results"][1]["message"]  # a gate phone gets Chinese by default
     assert Passage.objects.count() == 1 and VehiclePassage.objects.count() == 1 and ErrandRequest.objects.count() == 1
     p = Passage.objects.get()
     assert p.decided_offline and p.client_time.isoformat() == skewed

@@ -2,19 +2,13 @@ import datetime
 import io
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from frontline.checkpoints import services, tokens
 from frontline.checkpoints.models import Exemption, ExitPolicy, Gate, HomeIsolation, Pass
 
 pytestmark = pytest.mark.django_db
 FMT = "%Y-%m-%dT%H:%M"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def _local(delta_hours):
