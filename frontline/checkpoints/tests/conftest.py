@@ -49,3 +49,9 @@ def english(request):
         request.getfixturevalue("client").cookies["django_language"] = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args, phone_context_args):
+    """The gate screen is a phone screen: 360 px, Chinese first."""
+    return {**browser_context_args, **phone_context_args}
