@@ -263,10 +263,14 @@ def lock_quota(household, policy_obj, now) -> HouseholdQuota:
     fail; then SELECT … FOR UPDATE makes the second wait for the first's commit and read its result.
     """
     period = policy_obj.period_start(now)
-    HouseholdQuota.objects.bulk_create(
-        [HouseholdQuota(household=household, policy=policy_obj, period_start=period, people=[])], ignore_conflicts=True
-    )
-    return HouseholdQuota.objects.select_for_update().get(household=household, policy=policy_obj, period_start=period)
+    locked = HouseholdQuota.objects.select_for_update().filter(household=household, policy=policy_obj, period_start=period)
+    quota = locked.first()
+    if quota is None:  # the period's first exit of this household
+        HouseholdQuota.objects.bulk_create(
+            [HouseholdQuota(household=household, policy=policy_obj, period_start=period, people=[])], ignore_conflicts=True
+        )
+        quota = locked.get()
+    return quota
 
 
 def _after_allowed(passage: Passage, now) -> None:
@@ -280,10 +284,17 @@ def _after_allowed(passage: Passage, now) -> None:
     else:
         person_hash = passage.visitor.phone_hash if passage.visitor_id else ""
     # A registration at the gate is a check-in at the gate's venue, for tracing like an app scan.
-    venue_id = Venue.objects.filter(gate_id=passage.gate_id).values_list("pk", flat=True).first()
+    venue_id = gate_venue_id(passage.gate)
     if venue_id and person_hash:
         VenueScan.objects.create(venue_id=venue_id, person_hash=person_hash, resident_id=passage.resident_id,
                                  scanned_at=now, source=VenueScan.Source.GATE)
+
+
+def gate_venue_id(gate) -> int | None:
+    """The gate's venue id, remembered on the gate instance (callers fetch the gate per request)."""
+    if not hasattr(gate, "_venue_id"):
+        gate._venue_id = Venue.objects.filter(gate_id=gate.pk).values_list("pk", flat=True).first()
+    return gate._venue_id
 
 
 def mask_name(name: str) -> str:

@@ -56,8 +56,20 @@ _PASS_REASONS = {
 MAX_CANDIDATES = 8
 
 
+GONE = ("moved_out", "deceased")
+
+
 def _residents(compound):
-    return Resident.objects.in_area(compound).exclude(status__in=["moved_out", "deceased"]).select_related("household__area")
+    return Resident.objects.in_area(compound).exclude(status__in=GONE).select_related("household__area")
+
+
+def _here(compound, residents):
+    """Of residents found by an exact key (its own index), those living in ``compound``.
+
+    Filtering by the key first and by the compound in Python keeps the lookup one index probe;
+    joined with the area range, the planner may walk every household of the compound instead.
+    """
+    return [r for r in residents if r.status not in GONE and r.household.area.path.startswith(compound.path)]
 
 
 def identify(gate, raw: str = "", *, resident_id: int | None = None, now=None) -> Identity:
@@ -72,7 +84,8 @@ def identify(gate, raw: str = "", *, resident_id: int | None = None, now=None) -
                 ident.resident, ident.household = chosen, chosen.household
         return ident
     if resident_id:
-        resident = _residents(compound).filter(pk=resident_id).first()
+        found = _here(compound, Resident.objects.select_related("household__area").filter(pk=resident_id))
+        resident = found[0] if found else None
         if resident is not None:
             return Identity(method=_method_for(raw) or "name", resident=resident, household=resident.household)
         return Identity()
@@ -106,7 +119,8 @@ def _from_resident_token(compound, raw) -> Identity:
         return Identity(method="resident_qr", error_rule=exc.rule, error=exc.message)
     if kind != tokens.RESIDENT:
         return Identity(method="resident_qr", error_rule="qr_invalid", error=_("This QR code is not a person's gate code."))
-    resident = _residents(compound).filter(pk=payload.get("r")).first()
+    found = _here(compound, Resident.objects.select_related("household__area").filter(pk=payload.get("r")))
+    resident = found[0] if found else None
     if resident is None:
         return Identity(method="resident_qr")  # lives elsewhere (or moved out): a visitor here
     return Identity(method="resident_qr", resident=resident, household=resident.household)
@@ -139,7 +153,8 @@ def _from_id_number(compound, raw) -> Identity:
         parsed = idnumber.parse(raw)
     except idnumber.IDNumberError as exc:
         return Identity(method="id_number", error_rule="id_invalid", error=str(exc.message))
-    resident = _residents(compound).by_id_number(parsed.number).first()
+    found = _here(compound, Resident.objects.select_related("household__area").by_id_number(parsed.number)[:MAX_CANDIDATES])
+    resident = found[0] if found else None
     if resident is None:
         return Identity(method="id_number", id_number=parsed.number)
     return Identity(method="id_number", resident=resident, household=resident.household)
@@ -150,7 +165,7 @@ def _from_phone(compound, raw) -> Identity:
         number = phones.normalise(raw)
     except phones.PhoneError as exc:
         return Identity(method="phone", error_rule="phone_invalid", error=str(exc))
-    found = list(_residents(compound).by_phone(number)[:MAX_CANDIDATES])
+    found = _here(compound, Resident.objects.select_related("household__area").by_phone(number)[:50])[:MAX_CANDIDATES]
     if len(found) == 1:
         return Identity(method="phone", resident=found[0], household=found[0].household)
     return Identity(method="phone", candidates=found, phone=number)
