@@ -111,3 +111,32 @@ def test_offline_passage_is_decided_from_the_snapshot_and_synced_once(screen, wo
     }""", item)
     assert status == "duplicate"
     assert Passage.objects.count() == 1
+
+
+def test_offline_quota_decisions_come_from_the_last_synced_state(screen, world, gate_a, policy_on, family_a):
+    """Controlled, two people per two days: the wife went out online earlier; offline, the gate
+    still knows one place is taken, lets the son take the last one, and refuses the father."""
+    policy_on(world.compound_a, "controlled", n=2, d=2)
+    services.record_passage(gate=gate_a, actor=world.volunteer_a, direction="out",
+                            value=family_a["wife"].id_number)
+    page = screen()
+    page.context.set_offline(True)
+    page.fill("#scan", family_a["son"].id_number)
+    page.press("#scan", "Enter")
+    page.wait_for_selector("#decision[data-decision=allowed]")
+    assert page.inner_text("#decision-rule") == _label("quota")
+    page.click("#record")
+    page.wait_for_selector("#recent li[data-decision=allowed]")
+    page.fill("#scan", family_a["head"].id_number)
+    page.press("#scan", "Enter")
+    page.wait_for_selector("#decision[data-decision=refused]")
+    assert page.inner_text("#decision-rule") == _label("quota_exhausted")
+    assert page.is_visible("#decision-offline")
+    page.press("#scan", "Enter")
+    page.wait_for_selector("#recent li[data-decision=refused]")
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function("document.querySelectorAll('#recent li[data-state=synced]').length === 2", timeout=15000)
+    son, head = Passage.objects.filter(decided_offline=True).order_by("at")
+    assert (son.rule, son.decision, son.needs_review) == ("quota", "allowed", False)
+    assert (head.rule, head.decision, head.needs_review) == ("quota_exhausted", "refused", False)
