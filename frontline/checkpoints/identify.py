@@ -134,13 +134,13 @@ def _from_pass(compound, raw, now) -> Identity:
     gate_pass = Pass.objects.select_related("household__area").filter(pk=payload.get("p")).first()
     if gate_pass is None or gate_pass.household_id != payload.get("h"):
         return Identity(method="pass_qr", error_rule="qr_invalid", error=_("No such pass: it was deleted or the QR is not ours."))
+    if not gate_pass.household.area.path.startswith(compound.path):  # before anything about that household
+        return Identity(method="pass_qr", gate_pass=gate_pass, error_rule="pass_other_compound",
+                        error=_("Pass %(n)s belongs to another compound.") % {"n": gate_pass.number})
     state = gate_pass.state(now)
     if state != "valid":
         rule, message = _PASS_REASONS[state]
         return Identity(method="pass_qr", gate_pass=gate_pass, household=gate_pass.household, error_rule=rule, error=message(gate_pass))
-    if not gate_pass.household.area.path.startswith(compound.path):
-        return Identity(method="pass_qr", gate_pass=gate_pass, error_rule="pass_other_compound",
-                        error=_("Pass %(n)s belongs to another compound.") % {"n": gate_pass.number})
     members = list(_residents(compound).filter(household=gate_pass.household))
     ident = Identity(method="pass_qr", gate_pass=gate_pass, household=gate_pass.household, members=members)
     if len(members) == 1:

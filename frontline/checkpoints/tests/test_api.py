@@ -193,3 +193,12 @@ def test_stats_endpoint_counts_per_gate_and_day(world, gate_a, login, policy_on)
     assert (row["passages_out"], row["refused"], row["fevers"]) == (1, 2, 1)
     assert row["refusals_by_rule"] == {"sealed": 1, "fever": 1}
     assert login(world.worker_b).get(f"{API}/stats").json() == []
+
+
+def test_a_revoked_pass_of_another_compound_reveals_nothing_of_that_household(world, gate_a, login):
+    other = services.issue_pass(household=world.household_b, valid_until=timezone.now() + datetime.timedelta(days=3),
+                                actor=world.admin)
+    services.revoke_pass(other, reason="遗失", actor=world.admin)
+    r = post(login(world.volunteer_a), f"{API}/gates/{gate_a.pk}/identify", {"value": tokens.pass_token(other)}).json()
+    assert r["status"] == "refused" and r["preview"]["rule"] == "pass_other_compound"
+    assert r["household"] is None and "遗失" not in json.dumps(r)
