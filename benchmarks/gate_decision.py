@@ -122,7 +122,7 @@ class Connection:
         return status, payload
 
 
-async def open_loop(host, port, rate, seconds, make_request, connections):
+async def open_loop(host, port, rate, seconds, make_request, connections, give_up=10.0):
     """Send ``rate`` requests a second for ``seconds``; latency from each scheduled send time."""
     pool: asyncio.Queue = asyncio.Queue()
     for _ in range(connections):
@@ -137,6 +137,12 @@ async def open_loop(host, port, rate, seconds, make_request, connections):
         if delay > 0:
             await asyncio.sleep(delay)
         conn = await pool.get()
+        if time.perf_counter() - scheduled > give_up:
+            # The server is this far behind: do not pile up a backlog the run would wait for.
+            pool.put_nowait(conn)
+            errors.append((0, f"not sent: over {give_up:.0f} s behind schedule"))
+            statuses["dropped"] = statuses.get("dropped", 0) + 1
+            return
         try:
             method, path, headers, body = make_request(i)
             status, payload = await conn.request(method, path, headers, body)
@@ -164,10 +170,10 @@ def pct(values, p):
 
 
 def summary(name, latencies, errors, statuses, elapsed, requested):
-    ms = [x * 1000 for x in latencies]
-    line = (f"{name}: {len(ms)} requests in {elapsed:.1f} s = {len(ms) / elapsed:.1f}/s (asked {requested}/s); "
+    ms = [x * 1000 for x in latencies] or [float("nan")]
+    line = (f"{name}: {len(latencies)} answered in {elapsed:.1f} s = {len(latencies) / elapsed:.1f}/s (asked {requested}/s); "
             f"p50 {pct(ms, 50):.1f} ms, p95 {pct(ms, 95):.1f} ms, p99 {pct(ms, 99):.1f} ms, max {max(ms):.1f} ms; "
-            f"errors {len(errors)}; statuses {dict(sorted(statuses.items()))}")
+            f"errors {len(errors)}; statuses {dict(sorted(statuses.items(), key=str))}; load average {os.getloadavg()[0]:.1f}")
     print(line, flush=True)
     if errors:
         print("  first errors:", errors[:3], flush=True)
@@ -221,6 +227,8 @@ def main():
     parser.add_argument("--connections", type=int, default=48)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--floor-seconds", type=float, default=20, help="length of the framework-floor reference run")
+    parser.add_argument("--sweep", default="", help="comma-separated rates to try for --sweep-seconds each before the main run")
+    parser.add_argument("--sweep-seconds", type=float, default=30)
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("set DATABASE_URL to a PostgreSQL database you may flush")
@@ -231,6 +239,7 @@ def main():
 
     t = time.perf_counter()
     gate, numbers, key, staff = build_world(args.households, args.per_household)
+    print(f"load average at the start {os.getloadavg()[0]:.1f} (2 cores, shared)", flush=True)
     print(f"world: {len(numbers)} residents in {args.households} households, controlled 1 per 2 days; "
           f"built in {time.perf_counter() - t:.1f} s", flush=True)
     proc_ref, raw_ref = in_process_reference(gate, staff, numbers)
@@ -265,6 +274,9 @@ def main():
         asyncio.run(open_loop("127.0.0.1", args.port, 20, 2, floor_request, args.connections))  # warm up
         floor = asyncio.run(open_loop("127.0.0.1", args.port, args.rate, args.floor_seconds, floor_request, args.connections))
         summary("reference, framework floor (GET one gate, same server and rate)", *floor, args.rate)
+        for rate in [float(r) for r in args.sweep.split(",") if r]:
+            found = asyncio.run(open_loop("127.0.0.1", args.port, rate, args.sweep_seconds, decision_request, args.connections))
+            summary(f"sweep: gate decision at {rate:g}/s for {args.sweep_seconds:g} s", *found, rate)
         result = asyncio.run(open_loop("127.0.0.1", args.port, args.rate, args.seconds, decision_request, args.connections))
         summary("gate decision (POST /passages: identify + policy + record)", *result, args.rate)
     finally:

@@ -293,7 +293,7 @@ def _after_allowed(passage: Passage, now) -> None:
 def gate_venue_id(gate) -> int | None:
     """The gate's venue id, remembered on the gate instance (callers fetch the gate per request)."""
     if not hasattr(gate, "_venue_id"):
-        gate._venue_id = Venue.objects.filter(gate_id=gate.pk).values_list("pk", flat=True).first()
+        gate._venue_id = Venue.objects.filter(gate_id=gate.pk).order_by("pk").values_list("pk", flat=True).first()
     return gate._venue_id
 
 
