@@ -62,7 +62,8 @@ class AccountView(LoginRequiredMixin, View):
         labels = area_labels([a.area for a in assignments], top_kind="city")
         roles = [
             {"role": a.get_role_display(), "area": a.area, "area_label": labels.get(a.area_id, a.area.name),
-             "actions": [ACTION_LABELS.get(x, x) for x in sorted(actions_of(a.role))]}
+             "may_view": "view" in actions_of(a.role),
+             "actions": [label for action, label in ACTION_LABELS.items() if action in actions_of(a.role)]}
             for a in assignments
         ]
         tokens = user.device_tokens.order_by("revoked_at", "-created_at")

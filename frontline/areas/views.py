@@ -39,8 +39,12 @@ class AreaTreeView(ActionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        roots = with_child_counts(root_areas(user))
-        return {**super().get_context_data(**kwargs), "rows": tree_rows(user, None, roots)}
+        rows = tree_rows(user, None, with_child_counts(root_areas(user)))
+        if len(rows) == 1 and rows[0][0].n_children:
+            # One root (most users): open it at once rather than show a lone closed node.
+            root = rows[0][0]
+            root.opened_rows = tree_rows(user, root, with_child_counts(root.children.all()))
+        return {**super().get_context_data(**kwargs), "rows": rows}
 
 
 class AreaChildrenView(LoginRequiredMixin, TemplateView):

@@ -11,6 +11,8 @@ from .models import AuditEntry
 
 # Computed values some models add to their snapshots (``audit_extra``).
 EXTRA_LABELS = {"tag_list": _("special groups")}
+# Where a model's verbose name reads wrongly out of context ("parent" is also a relation of a resident).
+MODEL_LABELS = {"areas.area": {"parent": _("parent area")}}
 
 
 @dataclass
@@ -36,10 +38,19 @@ def _field(model, name):
 
 
 def _label(model, name) -> str:
+    override = MODEL_LABELS.get(model._meta.label_lower, {}).get(name)
+    if override:
+        return str(override)
     if name in EXTRA_LABELS:
         return str(EXTRA_LABELS[name])
     f = _field(model, name)
     return str(f.verbose_name) if f is not None and hasattr(f, "verbose_name") else name
+
+
+def _internal(model, name) -> bool:
+    """Derived bookkeeping (an area's materialized path and depth) that means nothing to a reader."""
+    f = _field(model, name)
+    return f is not None and not f.editable and name not in getattr(model, "personal_fields", ())
 
 
 def _display(model, name, value, related_cache) -> str:
@@ -74,7 +85,7 @@ def history_rows(obj, limit: int = 50) -> list[HistoryRow]:
             row.revealed = _label(model, changes.get("field", ""))
         else:
             for name, pair in sorted(changes.items()):
-                if not isinstance(pair, list) or len(pair) != 2:
+                if not isinstance(pair, list) or len(pair) != 2 or _internal(model, name):
                     continue
                 old, new = pair
                 if old == REDACTED or new == REDACTED:

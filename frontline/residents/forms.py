@@ -147,8 +147,12 @@ class ResidentForm(forms.Form):
         if instance is None:
             del self.fields["reason"]
             return
+        if instance.id_number:
+            # The ID number sets sex and birth date; offering them here would only invite contradictions.
+            del self.fields["sex"], self.fields["birth_date"]
         for name in ("name", "sex", "birth_date", "relation", "status", "notes"):
-            self.fields[name].initial = getattr(instance, name)
+            if name in self.fields:
+                self.fields[name].initial = getattr(instance, name)
         for name, masked in (("id_number", instance.id_number_masked), ("phone", instance.phone_masked)):
             if masked:
                 self.fields[name].help_text = _("Now %(masked)s. Leave empty to keep it.") % {"masked": masked}
