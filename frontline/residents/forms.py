@@ -12,7 +12,7 @@ from .models import Resident, ResidentTag
 
 # Beyond this many areas the filter lists only the upper levels (plus the chosen area):
 # a select of thirty thousand units is no use on a phone.
-AREA_CHOICES_LIMIT = 400
+AREA_CHOICES_LIMIT = 250
 HOUSEHOLD_KINDS = ("compound", "building", "unit")
 
 
@@ -158,6 +158,13 @@ class ResidentForm(forms.Form):
                 self.fields[name].help_text = _("Now %(masked)s. Leave empty to keep it.") % {"masked": masked}
                 self.fields[f"clear_{name}"] = forms.BooleanField(
                     label=_("Remove the stored %(field)s") % {"field": self.fields[name].label}, required=False)
+        # Each "remove" box right under the value it removes.
+        order = list(self.fields)
+        for name in ("id_number", "phone"):
+            if f"clear_{name}" in order:
+                order.remove(f"clear_{name}")
+                order.insert(order.index(name) + 1, f"clear_{name}")
+        self.order_fields(order)
 
     @property
     def main_fields(self):

@@ -275,3 +275,28 @@ def test_delete_empty_household(world, login):
     response = login(world.street_officer).post(reverse("residents:household_delete", args=[empty.pk]))
     assert response["Location"] == reverse("areas:detail", args=[world.unit_a.pk])
     assert not Household.objects.filter(pk=empty.pk).exists()
+
+
+# --- without an ID number -------------------------------------------------------------------------
+
+def test_a_resident_without_an_id_number_takes_sex_and_birth_date_from_the_form(world, login):
+    response = create(login(world.worker_a), world, id_number="", name="小宝", sex="F", birth_date="2025-05-01",
+                      tag_infant="on")
+    assert response.status_code == 302
+    baby = Resident.objects.get(name="小宝")
+    assert (baby.id_number, baby.sex, baby.birth_date) == ("", "F", datetime.date(2025, 5, 1))
+
+
+def test_an_id_number_overrides_typed_sex_and_birth_date(world, login):
+    create(login(world.worker_a), world, sex="F", birth_date="2001-01-01")
+    person = Resident.objects.get(name="赵六")
+    assert (person.sex, person.birth_date) == ("M", datetime.date(1985, 6, 1))
+
+
+def test_edit_form_offers_sex_and_birth_date_only_without_an_id_number(world, login):
+    client = login(world.worker_a)
+    form = client.get(reverse("residents:edit", args=[world.resident_a.pk])).context["form"]
+    assert "sex" not in form.fields and "birth_date" not in form.fields
+    baby = resident(world.household_a, "小宝", id_number="", sex="F")
+    form = client.get(reverse("residents:edit", args=[baby.pk])).context["form"]
+    assert "sex" in form.fields and form["sex"].value() == "F"

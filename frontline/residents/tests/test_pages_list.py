@@ -130,3 +130,13 @@ def test_ids_made_by_the_factory_are_valid():
     from frontline.core import idnumber
 
     assert idnumber.parse(make_id_number(seq=7)).number
+
+
+@pytest.mark.parametrize("url_name", ["residents:list", "residents:households"])
+def test_list_queries_do_not_grow_with_the_rows(world, login, django_assert_max_num_queries, url_name):
+    for i in range(40):
+        resident(household(world.unit_a, f"{1000 + i}"), f"测试{i}", tags=["disabled", "hardship"])
+    client = login(world.worker_a)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse(url_name))
+    assert len(response.context["rows"]) == 41
