@@ -8,6 +8,7 @@ venue-code app authenticate with a device token (``Authorization: Bearer fl_…`
 
 import datetime
 import json
+from typing import Annotated, Literal
 
 import pydantic
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from frontline.api import ERRORS
@@ -41,6 +42,7 @@ from .models import (
 )
 from .policy import Checks, parse_temperature
 from .schemas import (
+    MAX_ID,
     BatchIn,
     BatchOut,
     ContactOut,
@@ -53,6 +55,7 @@ from .schemas import (
     GatePatch,
     IdentifyIn,
     IdentifyOut,
+    IsoDate,
     IsolationIn,
     IsolationOut,
     OverrideIn,
@@ -76,6 +79,7 @@ from .schemas import (
 )
 
 PREFIX = "checkpoints"
+RecordId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 router = Router(tags=["checkpoints"])
 LIST_LIMIT = 200
 
@@ -116,29 +120,30 @@ def create_gate(request, body: GateIn):
     return Status(201, gate_out(gate))
 
 
-@router.get("/gates/{int:gate_id}", response={200: GateOut, **ERRORS})
-def get_gate(request, gate_id: int):
+@router.get("/gates/{gate_id}", response={200: GateOut, **ERRORS})
+def get_gate(request, gate_id: RecordId):
     return gate_out(_gate(request, gate_id))
 
 
-@router.patch("/gates/{int:gate_id}", response={200: GateOut, **ERRORS})
-def update_gate(request, gate_id: int, body: GatePatch):
+@router.patch("/gates/{gate_id}", response={200: GateOut, **ERRORS})
+def update_gate(request, gate_id: RecordId, body: GatePatch):
     gate = _gate(request, gate_id)
-    fields = body.dict(exclude_unset=True)
+    # null means "leave as is", except for the opening hours, where null means "open day and night".
+    fields = {k: v for k, v in body.dict(exclude_unset=True).items() if v is not None or k in ("opens_at", "closes_at")}
     gate = services.update_gate(gate, actor=request.user, source="api", **fields)
     return gate_out(gate)
 
 
-@router.get("/gates/{int:gate_id}/state", response={200: dict, **ERRORS})
-def gate_state(request, gate_id: int):
+@router.get("/gates/{gate_id}/state", response={200: dict, **ERRORS})
+def gate_state(request, gate_id: RecordId):
     """The compact snapshot the gate screen keeps for deciding offline."""
     gate = _gate(request, gate_id)
     services.require_gate(request.user, gate)
     return snapshot.gate_state(gate)
 
 
-@router.get("/gates/{int:gate_id}/live", response={200: dict, **ERRORS})
-def gate_live(request, gate_id: int):
+@router.get("/gates/{gate_id}/live", response={200: dict, **ERRORS})
+def gate_live(request, gate_id: RecordId):
     gate = _gate(request, gate_id)
     view = stats.live_view(gate)
     return {
@@ -151,8 +156,8 @@ def gate_live(request, gate_id: int):
     }
 
 
-@router.post("/gates/{int:gate_id}/identify", response={200: IdentifyOut, **ERRORS})
-def identify_person(request, gate_id: int, body: IdentifyIn):
+@router.post("/gates/{gate_id}/identify", response={200: IdentifyOut, **ERRORS})
+def identify_person(request, gate_id: RecordId, body: IdentifyIn):
     """Who is this, and what would the gate decide (nothing is recorded)."""
     gate = _gate(request, gate_id)
     services.require_gate(request.user, gate)
@@ -197,9 +202,9 @@ def create_passage(request, body: PassageIn):
 
 
 class PassageFilters(Schema):
-    gate: int | None = None
-    day: datetime.date | None = None
-    decision: str | None = None
+    gate: int | None = Field(None, ge=1, le=MAX_ID)
+    day: IsoDate | None = None
+    decision: Literal["allowed", "refused"] | None = None
     needs_review: bool | None = None
 
 
@@ -218,13 +223,13 @@ def list_passages(request, filters: Query[PassageFilters]):
     return [passage_out(p) for p in qs.order_by("-at")[:LIST_LIMIT]]
 
 
-@router.get("/passages/{int:passage_id}", response={200: PassageOut, **ERRORS})
-def get_passage(request, passage_id: int):
+@router.get("/passages/{passage_id}", response={200: PassageOut, **ERRORS})
+def get_passage(request, passage_id: RecordId):
     return passage_out(get_scoped_or_404(Passage.objects, request.user, "view", pk=passage_id))
 
 
-@router.post("/passages/{int:passage_id}/override", response={200: PassageOut, **ERRORS})
-def override(request, passage_id: int, body: OverrideIn):
+@router.post("/passages/{passage_id}/override", response={200: PassageOut, **ERRORS})
+def override(request, passage_id: RecordId, body: OverrideIn):
     """A supervisor lets a refused person through, with a reason (needs the ``override`` right)."""
     passage = get_scoped_or_404(Passage.objects.select_related("gate__compound"), request.user, "view", pk=passage_id)
     return passage_out(services.override_passage(passage, actor=request.user, reason=body.reason, source="api"))
@@ -303,7 +308,7 @@ def create_vehicle(request, body: VehicleIn):
 
 
 @router.get("/vehicles", response={200: list[VehicleOut], **ERRORS})
-def list_vehicles(request, gate: int | None = None):
+def list_vehicles(request, gate: Annotated[int | None, Query(None, ge=1, le=MAX_ID)] = None):
     qs = VehiclePassage.objects.restrict(request.user)
     if gate:
         qs = qs.filter(gate_id=gate)
@@ -335,8 +340,8 @@ def create_policy(request, body: PolicyIn):
     return Status(201, policy_out(p))
 
 
-@router.post("/policies/{int:policy_id}/end", response={200: PolicyOut, **ERRORS})
-def end_policy(request, policy_id: int, body: ReasonIn):
+@router.post("/policies/{policy_id}/end", response={200: PolicyOut, **ERRORS})
+def end_policy(request, policy_id: RecordId, body: ReasonIn):
     p = get_scoped_or_404(ExitPolicy.objects.select_related("area"), request.user, "view", pk=policy_id)
     return policy_out(services.end_policy(p, reason=body.reason, actor=request.user, source="api"))
 
@@ -349,7 +354,7 @@ def exemption_out(e) -> dict:
 
 
 @router.get("/exemptions", response={200: list[ExemptionOut], **ERRORS})
-def list_exemptions(request, valid_now: bool = False, resident: int | None = None):
+def list_exemptions(request, valid_now: bool = False, resident: Annotated[int | None, Query(None, ge=1, le=MAX_ID)] = None):
     qs = Exemption.objects.restrict(request.user).select_related("resident")
     if valid_now:
         qs = qs.valid_at(timezone.now())
@@ -366,8 +371,8 @@ def create_exemption(request, body: ExemptionIn):
     return Status(201, exemption_out(e))
 
 
-@router.post("/exemptions/{int:exemption_id}/revoke", response={200: ExemptionOut, **ERRORS})
-def revoke_exemption(request, exemption_id: int, body: ReasonIn):
+@router.post("/exemptions/{exemption_id}/revoke", response={200: ExemptionOut, **ERRORS})
+def revoke_exemption(request, exemption_id: RecordId, body: ReasonIn):
     e = get_scoped_or_404(Exemption.objects.select_related("resident__household__area"), request.user, "view", pk=exemption_id)
     return exemption_out(services.revoke_exemption(e, reason=body.reason, actor=request.user, source="api"))
 
@@ -381,7 +386,7 @@ def pass_out(p) -> dict:
 
 
 @router.get("/passes", response={200: list[PassOut], **ERRORS})
-def list_passes(request, household: int | None = None):
+def list_passes(request, household: Annotated[int | None, Query(None, ge=1, le=MAX_ID)] = None):
     qs = Pass.objects.restrict(request.user).select_related("household__area")
     if household:
         qs = qs.filter(household_id=household)
@@ -396,8 +401,8 @@ def create_pass(request, body: PassIn):
     return Status(201, pass_out(p))
 
 
-@router.post("/passes/{int:pass_id}/revoke", response={200: PassOut, **ERRORS})
-def revoke_pass(request, pass_id: int, body: ReasonIn):
+@router.post("/passes/{pass_id}/revoke", response={200: PassOut, **ERRORS})
+def revoke_pass(request, pass_id: RecordId, body: ReasonIn):
     p = get_scoped_or_404(Pass.objects.select_related("household__area"), request.user, "view", pk=pass_id)
     return pass_out(services.revoke_pass(p, reason=body.reason, actor=request.user, source="api"))
 
@@ -425,8 +430,8 @@ def create_isolation(request, body: IsolationIn):
     return Status(201, isolation_out(i))
 
 
-@router.post("/isolations/{int:isolation_id}/lift", response={200: IsolationOut, **ERRORS})
-def lift_isolation(request, isolation_id: int, body: ReasonIn):
+@router.post("/isolations/{isolation_id}/lift", response={200: IsolationOut, **ERRORS})
+def lift_isolation(request, isolation_id: RecordId, body: ReasonIn):
     i = get_scoped_or_404(HomeIsolation.objects.select_related("resident__household__area"), request.user, "view", pk=isolation_id)
     return isolation_out(services.lift_home_isolation(i, reason=body.reason, actor=request.user, source="api"))
 
@@ -452,7 +457,7 @@ def create_errand(request, body: ErrandIn):
 
 
 @router.get("/errands", response={200: list[ErrandOut], **ERRORS})
-def list_errands(request, status: str | None = None):
+def list_errands(request, status: Literal["open", "done", "cancelled"] | None = None):
     qs = ErrandRequest.objects.restrict(request.user).select_related("resident")
     if status:
         qs = qs.filter(status=status)
@@ -514,8 +519,8 @@ def scan_batch(request, body: BatchIn):
     return {"results": results}
 
 
-@router.get("/scans/{int:scan_id}/contacts", response={200: list[ContactOut], **ERRORS})
-def scan_contacts(request, scan_id: int, minutes: int = 30):
+@router.get("/scans/{scan_id}/contacts", response={200: list[ContactOut], **ERRORS})
+def scan_contacts(request, scan_id: RecordId, minutes: Annotated[int, Query(30, ge=1, le=1440)] = 30):
     """Everyone at the same venue within ±``minutes`` of this check-in (one index range)."""
     scan = get_scoped_or_404(VenueScan.objects, request.user, "view", pk=scan_id)
     if not 1 <= minutes <= 24 * 60:
@@ -531,7 +536,8 @@ def scan_contacts(request, scan_id: int, minutes: int = 30):
 # --- statistics ----------------------------------------------------------------------------------
 
 @router.get("/stats", response={200: list[StatsRow], **ERRORS})
-def gate_stats(request, date_from: datetime.date | None = None, date_to: datetime.date | None = None, gate: int | None = None):
+def gate_stats(request, date_from: IsoDate | None = None, date_to: IsoDate | None = None,
+               gate: Annotated[int | None, Query(None, ge=1, le=MAX_ID)] = None):
     """Per gate and day: passages in/out, refusals by rule, fevers, overrides, visitors, vehicles."""
     today = timezone.localdate()
     date_to = date_to or today

@@ -1,9 +1,11 @@
 """Request and response shapes of /api/v1/checkpoints, and the functions that fill them."""
 
 import datetime
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator, StrictBool, StrictInt, model_validator
 
 from .decisions import mask_name
 from .policy import rule_label
@@ -11,25 +13,62 @@ from .policy import rule_label
 Direction = Literal["in", "out"]
 HealthCode = Literal["", "green", "yellow", "red"]
 MAX_ID = 2**53
+# PostgreSQL text cannot hold NUL: refuse it in the schema, before any query.
+NO_NUL = r"^[^\x00]*$"
+
+
+_ISO_SHAPES = {
+    datetime.datetime: (re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"), "2026-01-05T08:30:00+08:00"),
+    datetime.date: (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "2026-01-05"),
+    datetime.time: (re.compile(r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"), "08:30"),
+}
+
+
+def _text_only(kind):
+    shape, example = _ISO_SHAPES[kind]
+
+    def check(value):
+        if isinstance(value, kind) or (isinstance(value, str) and shape.match(value)):
+            return value
+        raise ValueError(f"write it as ISO 8601 text, e.g. {example}")
+
+    return check
+
+
+IsoDateTime = Annotated[datetime.datetime, BeforeValidator(_text_only(datetime.datetime))]
+IsoTime = Annotated[datetime.time, BeforeValidator(_text_only(datetime.time))]
+IsoDate = Annotated[datetime.date, BeforeValidator(_text_only(datetime.date))]
 
 # The one input of the gate screen: a QR token, an ID number, a phone, a name or pinyin.
 VALUE_DESC = "What the scanner read or the staff typed: resident QR, paper pass QR, ID number, phone, name or pinyin."
 
 
-class GateIn(Schema):
-    compound_id: int = Field(..., ge=1, le=MAX_ID)
-    name: str = Field(..., min_length=1, max_length=60)
-    opens_at: datetime.time | None = None
-    closes_at: datetime.time | None = None
-    notes: str = Field("", max_length=2000)
+class BodySchema(Schema):
+    """A JSON object body: a list or a bare value is refused, not read as an empty object."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _object_only(cls, data):
+        raw = getattr(data, "_obj", data)  # django-ninja wraps the input in a DjangoGetter first
+        if isinstance(raw, list | str | int | float | bool) or raw is None:
+            raise ValueError("the body must be a JSON object")
+        return data
 
 
-class GatePatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=60)
+class GateIn(BodySchema):
+    compound_id: StrictInt = Field(..., ge=1, le=MAX_ID)
+    name: str = Field(..., min_length=1, max_length=60, pattern=NO_NUL)
+    opens_at: IsoTime | None = None
+    closes_at: IsoTime | None = None
+    notes: str = Field("", max_length=2000, pattern=NO_NUL)
+
+
+class GatePatch(BodySchema):
+    name: str | None = Field(None, min_length=1, max_length=60, pattern=NO_NUL)
     opens_at: datetime.time | None = None
     closes_at: datetime.time | None = None
-    active: bool | None = None
-    notes: str | None = Field(None, max_length=2000)
+    active: StrictBool | None = None
+    notes: str | None = Field(None, max_length=2000, pattern=NO_NUL)
 
 
 class GateOut(Schema):
@@ -70,13 +109,13 @@ class DecisionOut(Schema):
     remeasure_after: datetime.datetime | None = None
 
 
-class IdentifyIn(Schema):
-    value: str = Field("", max_length=600, description=VALUE_DESC)
+class IdentifyIn(BodySchema):
+    value: str = Field("", max_length=600, description=VALUE_DESC, pattern=NO_NUL)
     direction: Direction = "out"
-    resident_id: int | None = Field(None, ge=1, le=MAX_ID, description="The member chosen among candidates or a pass's household.")
+    resident_id: StrictInt | None = Field(None, ge=1, le=MAX_ID, description="The member chosen among candidates or a pass's household.")
     health_code: HealthCode = ""
-    travel_risk: bool = False
-    temperature: str | None = Field(None, max_length=10)
+    travel_risk: StrictBool = False
+    temperature: str | None = Field(None, max_length=10, pattern=NO_NUL)
 
 
 class IdentifyOut(Schema):
@@ -90,32 +129,32 @@ class IdentifyOut(Schema):
     id_number: str = Field("", description="A valid ID number not found in this compound (masked), for the visitor form.")
 
 
-class VisitorIn(Schema):
-    name: str = Field(..., min_length=1, max_length=60)
+class VisitorIn(BodySchema):
+    name: str = Field(..., min_length=1, max_length=60, pattern=NO_NUL)
     kind: Literal["visitor", "delivery"] = "visitor"
-    phone: str = Field("", max_length=30)
-    reason: str = Field("", max_length=200)
-    host_household: int | None = Field(None, ge=1, le=MAX_ID)
+    phone: str = Field("", max_length=30, pattern=NO_NUL)
+    reason: str = Field("", max_length=200, pattern=NO_NUL)
+    host_household: StrictInt | None = Field(None, ge=1, le=MAX_ID)
 
 
-class OfflineDecisionIn(Schema):
+class OfflineDecisionIn(BodySchema):
     decision: Literal["allowed", "refused"]
-    rule: str = Field("", max_length=30)
-    reason: str = Field("", max_length=300)
+    rule: str = Field("", max_length=30, pattern=NO_NUL)
+    reason: str = Field("", max_length=300, pattern=NO_NUL)
 
 
-class PassageIn(Schema):
-    gate_id: int = Field(..., ge=1, le=MAX_ID)
+class PassageIn(BodySchema):
+    gate_id: StrictInt = Field(..., ge=1, le=MAX_ID)
     direction: Direction
-    value: str = Field("", max_length=600, description=VALUE_DESC)
-    resident_id: int | None = Field(None, ge=1, le=MAX_ID)
+    value: str = Field("", max_length=600, description=VALUE_DESC, pattern=NO_NUL)
+    resident_id: StrictInt | None = Field(None, ge=1, le=MAX_ID)
     visitor: VisitorIn | None = None
     health_code: HealthCode = ""
-    travel_risk: bool = False
-    temperature: str | None = Field(None, max_length=10, description="°C as typed; 3.73 or 373 is refused as a typing error.")
-    retest_of: str | None = Field(None, max_length=40, description="The fever passage re-measured (id or client id).")
-    client_id: str | None = Field(None, max_length=40, description="A UUID made by the phone; a replay returns the stored passage.")
-    client_time: datetime.datetime | None = None
+    travel_risk: StrictBool = False
+    temperature: str | None = Field(None, max_length=10, description="°C as typed; 3.73 or 373 is refused as a typing error.", pattern=NO_NUL)
+    retest_of: str | None = Field(None, max_length=40, pattern=NO_NUL, description="The fever passage re-measured (id or client id).")
+    client_id: str | None = Field(None, max_length=40, description="A UUID made by the phone; a replay returns the stored passage.", pattern=NO_NUL)
+    client_time: IsoDateTime | None = None
     offline: OfflineDecisionIn | None = Field(None, description="The decision the gate made offline from its snapshot.")
 
 
@@ -150,11 +189,11 @@ class PassageOut(Schema):
     remeasure_after: datetime.datetime | None = None
 
 
-class OverrideIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=300)
+class OverrideIn(BodySchema):
+    reason: str = Field(..., min_length=1, max_length=300, pattern=NO_NUL)
 
 
-class BatchIn(Schema):
+class BatchIn(BodySchema):
     items: list[dict] = Field(..., max_length=500, description="Queued submissions: passages, vehicles or errands (``kind``).")
 
 
@@ -169,16 +208,16 @@ class BatchOut(Schema):
     results: list[BatchResult]
 
 
-class VehicleIn(Schema):
-    gate_id: int = Field(..., ge=1, le=MAX_ID)
+class VehicleIn(BodySchema):
+    gate_id: StrictInt = Field(..., ge=1, le=MAX_ID)
     direction: Direction
-    plate: str = Field(..., min_length=1, max_length=20)
-    driver: str = Field("", max_length=60)
-    purpose: str = Field(..., min_length=1, max_length=200)
+    plate: str = Field(..., min_length=1, max_length=20, pattern=NO_NUL)
+    driver: str = Field("", max_length=60, pattern=NO_NUL)
+    purpose: str = Field(..., min_length=1, max_length=200, pattern=NO_NUL)
     decision: Literal["allowed", "refused"] = "allowed"
-    reason: str = Field("", max_length=300)
-    client_id: str | None = Field(None, max_length=40)
-    client_time: datetime.datetime | None = None
+    reason: str = Field("", max_length=300, pattern=NO_NUL)
+    client_id: str | None = Field(None, max_length=40, pattern=NO_NUL)
+    client_time: IsoDateTime | None = None
 
 
 class VehicleOut(Schema):
@@ -194,14 +233,14 @@ class VehicleOut(Schema):
     client_time: datetime.datetime | None
 
 
-class PolicyIn(Schema):
-    area_id: int = Field(..., ge=1, le=MAX_ID)
+class PolicyIn(BodySchema):
+    area_id: StrictInt = Field(..., ge=1, le=MAX_ID)
     mode: Literal["normal", "controlled", "sealed"]
-    quota_people: int | None = Field(None, ge=1, le=50)
-    quota_days: int | None = Field(None, ge=1, le=60)
-    effective_from: datetime.datetime | None = None
-    effective_until: datetime.datetime | None = None
-    reason: str = Field(..., min_length=1, max_length=300)
+    quota_people: StrictInt | None = Field(None, ge=1, le=50)
+    quota_days: StrictInt | None = Field(None, ge=1, le=60)
+    effective_from: IsoDateTime | None = None
+    effective_until: IsoDateTime | None = None
+    reason: str = Field(..., min_length=1, max_length=300, pattern=NO_NUL)
 
 
 class PolicyOut(Schema):
@@ -217,16 +256,16 @@ class PolicyOut(Schema):
     description: str
 
 
-class ReasonIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=300)
+class ReasonIn(BodySchema):
+    reason: str = Field(..., min_length=1, max_length=300, pattern=NO_NUL)
 
 
-class ExemptionIn(Schema):
-    resident_id: int = Field(..., ge=1, le=MAX_ID)
+class ExemptionIn(BodySchema):
+    resident_id: StrictInt = Field(..., ge=1, le=MAX_ID)
     kind: Literal["exam", "medical", "essential", "emergency"]
-    evidence: str = Field(..., min_length=1, max_length=200)
-    valid_from: datetime.datetime
-    valid_until: datetime.datetime
+    evidence: str = Field(..., min_length=1, max_length=200, pattern=NO_NUL)
+    valid_from: IsoDateTime
+    valid_until: IsoDateTime
 
 
 class ExemptionOut(Schema):
@@ -240,10 +279,10 @@ class ExemptionOut(Schema):
     revoke_reason: str
 
 
-class PassIn(Schema):
-    household_id: int = Field(..., ge=1, le=MAX_ID)
-    valid_from: datetime.datetime | None = None
-    valid_until: datetime.datetime
+class PassIn(BodySchema):
+    household_id: StrictInt = Field(..., ge=1, le=MAX_ID)
+    valid_from: IsoDateTime | None = None
+    valid_until: IsoDateTime
 
 
 class PassOut(Schema):
@@ -258,11 +297,11 @@ class PassOut(Schema):
     token: str = Field(description="The signed QR content.")
 
 
-class IsolationIn(Schema):
-    resident_id: int = Field(..., ge=1, le=MAX_ID)
-    start: datetime.datetime | None = None
-    end: datetime.datetime
-    reason: str = Field(..., min_length=1, max_length=300)
+class IsolationIn(BodySchema):
+    resident_id: StrictInt = Field(..., ge=1, le=MAX_ID)
+    start: IsoDateTime | None = None
+    end: IsoDateTime
+    reason: str = Field(..., min_length=1, max_length=300, pattern=NO_NUL)
 
 
 class IsolationOut(Schema):
@@ -275,11 +314,11 @@ class IsolationOut(Schema):
     lift_reason: str
 
 
-class ErrandIn(Schema):
-    resident_id: int = Field(..., ge=1, le=MAX_ID)
-    what: str = Field("", max_length=300)
-    passage_id: int | None = Field(None, ge=1, le=MAX_ID)
-    client_id: str | None = Field(None, max_length=40)
+class ErrandIn(BodySchema):
+    resident_id: StrictInt = Field(..., ge=1, le=MAX_ID)
+    what: str = Field("", max_length=300, pattern=NO_NUL)
+    passage_id: StrictInt | None = Field(None, ge=1, le=MAX_ID)
+    client_id: str | None = Field(None, max_length=40, pattern=NO_NUL)
 
 
 class ErrandOut(Schema):
@@ -291,9 +330,9 @@ class ErrandOut(Schema):
     created_at: datetime.datetime
 
 
-class VenueIn(Schema):
-    area_id: int = Field(..., ge=1, le=MAX_ID)
-    name: str = Field(..., min_length=1, max_length=100)
+class VenueIn(BodySchema):
+    area_id: StrictInt = Field(..., ge=1, le=MAX_ID)
+    name: str = Field(..., min_length=1, max_length=100, pattern=NO_NUL)
     kind: Literal["shop", "other"] = "shop"
 
 
@@ -306,13 +345,13 @@ class VenueOut(Schema):
     token: str
 
 
-class ScanIn(Schema):
-    venue_token: str = Field(..., min_length=1, max_length=300, description="The venue code's content (FLV1.…).")
-    id_number: str = Field("", max_length=40)
-    phone: str = Field("", max_length=30)
-    resident_token: str = Field("", max_length=300)
-    client_id: str | None = Field(None, max_length=40)
-    client_time: datetime.datetime | None = None
+class ScanIn(BodySchema):
+    venue_token: str = Field(..., min_length=1, max_length=300, description="The venue code's content (FLV1.…, pattern=NO_NUL).")
+    id_number: str = Field("", max_length=40, pattern=NO_NUL)
+    phone: str = Field("", max_length=30, pattern=NO_NUL)
+    resident_token: str = Field("", max_length=300, pattern=NO_NUL)
+    client_id: str | None = Field(None, max_length=40, pattern=NO_NUL)
+    client_time: IsoDateTime | None = None
 
 
 class ScanOut(Schema):
