@@ -264,19 +264,25 @@ def _open_xlsx(path: Path, columns, limit) -> Table:
     if "xl/workbook.xml" not in names:
         archive.close()
         raise FileRejected(_("This file is not an Excel workbook (perhaps a Word document or another zip file). Upload an Excel workbook (.xlsx) or a CSV file."))
+    # A file object, not the path: openpyxl judges a path by its extension, and uploads are
+    # stored under a neutral name (people rename files anyway).
+    handle = path.open("rb")
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
     except (InvalidFileException, KeyError, IndexError, ValueError, TypeError, zipfile.BadZipFile, OSError) as exc:
         archive.close()
+        handle.close()
         raise FileRejected(_("The workbook is damaged and could not be opened (%(error)s).") % {"error": type(exc).__name__}) from None
     except Exception as exc:  # openpyxl raises many kinds of errors on malformed XML
         archive.close()
+        handle.close()
         raise FileRejected(_("The workbook is damaged and could not be opened (%(error)s).") % {"error": type(exc).__name__}) from None
 
     def close():
         workbook.close()
         archive.close()
+        handle.close()
 
     try:
         # 1. The sheet's own claim: <dimension ref="A1:L1000001"/> costs nothing to read.

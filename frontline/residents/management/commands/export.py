@@ -5,6 +5,8 @@ Writes the residents ledger of an area to .xlsx, masked unless --reveal (which n
 limit.
 """
 
+from pathlib import Path
+
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
@@ -26,9 +28,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         user = find_user(options["user"])
         area = find_area(options["area"])
+        output = Path(options["output"])
         try:
-            with open(options["output"], "wb") as out:
+            with output.open("wb") as out:
                 count = export_ledger(out, area=area, user=user, reveal=options["reveal"], source="cli", reason=options["reason"])
         except PermissionDenied as exc:
+            output.unlink(missing_ok=True)
             raise CommandError(str(exc)) from None
         self.stdout.write(f"{count} residents written to {options['output']}" + (" (full numbers)" if options["reveal"] else " (masked)"))
