@@ -12,9 +12,8 @@ from frontline.core import idnumber
 from frontline.core.models import AuditEntry
 from frontline.residents.ledger import import_ledger
 from frontline.residents.models import Household, NameKey, Resident, ResidentTag
-from tests.factories import make_id_number
 
-from .ledger_files import HEADER, rewrite_sheet_xml, row, write_csv, write_xlsx
+from .ledger_files import HEADER, pid, rewrite_sheet_xml, row, write_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +45,7 @@ def errors_by_row(result):
 # --- a good ledger ------------------------------------------------------------------------------
 
 def test_import_creates_households_residents_tags_and_audit(world, tmp_path):
-    id1, id2 = make_id_number(seq=11), make_id_number(seq=12)
+    id1, id2 = pid(11), pid(12)
     path = write_xlsx(tmp_path / "l.xlsx", [
         row("赵一", id1, room="501", floor=5, phone="13800000001", relation="户主", status="在住", tags="独居老人、慢性病", notes="需送药"),
         row("钱二", id2, room="501", floor=5, relation="配偶", status="外出", compound="小区B"),
@@ -77,9 +76,9 @@ def test_import_creates_households_residents_tags_and_audit(world, tmp_path):
 
 def test_dry_run_reports_and_writes_nothing(world, tmp_path):
     path = write_xlsx(tmp_path / "l.xlsx", [
-        row("赵一", make_id_number(seq=21)),
+        row("赵一", pid(21)),
         row("钱二", "123"),
-        row("孙三", make_id_number(seq=23), building="9号楼"),
+        row("孙三", pid(23), building="9号楼"),
     ])
     before = counts()
     result = run(path, world, dry_run=True)
@@ -111,7 +110,7 @@ def test_update_by_id_number_instead_of_twin(world, tmp_path):
 
 
 def test_reimport_of_the_same_file_changes_nothing(world, tmp_path):
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=31), tags="残疾人"), row("钱二", make_id_number(seq=32))])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(31), tags="残疾人"), row("钱二", pid(32))])
     run(path, world)
     before = counts()
     result = run(path, world)
@@ -123,11 +122,11 @@ def test_reimport_of_the_same_file_changes_nothing(world, tmp_path):
 def test_resident_without_id_number_is_matched_by_name_in_the_room(world, tmp_path):
     path = write_xlsx(tmp_path / "l.xlsx", [row("小宝", "", room="808")])
     run(path, world)
-    path = write_xlsx(tmp_path / "l2.xlsx", [row("小宝", make_id_number(seq=41), room="808", tags="婴幼儿")])
+    path = write_xlsx(tmp_path / "l2.xlsx", [row("小宝", pid(41), room="808", tags="婴幼儿")])
     result = run(path, world)
     assert (result.created, result.updated) == (0, 1)
     baby = Resident.objects.get(name="小宝")
-    assert baby.id_number == make_id_number(seq=41) and baby.tag_list() == ["infant"]
+    assert baby.id_number == pid(41) and baby.tag_list() == ["infant"]
 
 
 def test_renamed_resident_gets_new_search_keys(world, tmp_path):
@@ -186,7 +185,7 @@ def test_zip_that_is_not_a_workbook_and_a_damaged_workbook(world, tmp_path):
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("word/document.xml", "<w:document/>")
     assert_rejected(run(path, world), "not an Excel workbook")
-    good = write_xlsx(tmp_path / "good.xlsx", [row("赵一", make_id_number(seq=51))])
+    good = write_xlsx(tmp_path / "good.xlsx", [row("赵一", pid(51))])
     damaged = tmp_path / "damaged.xlsx"
     damaged.write_bytes(good.read_bytes()[:-300])
     assert_rejected(run(damaged, world))
@@ -200,7 +199,7 @@ def test_missing_required_header(world, tmp_path):
 
 def test_misspelled_headers_are_named_with_a_suggestion(world, tmp_path):
     header = [{"身份证号": "身分证号", "备注": "备住"}.get(h, h) for h in HEADER]
-    path = write_xlsx(tmp_path / "l.xlsx", [row("张三", make_id_number(seq=61))], header=header)
+    path = write_xlsx(tmp_path / "l.xlsx", [row("张三", pid(61))], header=header)
     before = counts()
     text = assert_rejected(run(path, world), "身分证号", "备住", "Did you mean")
     assert "ID number" in text and "Notes" in text
@@ -209,20 +208,20 @@ def test_misspelled_headers_are_named_with_a_suggestion(world, tmp_path):
 
 def test_unknown_column_is_ignored_with_a_note(world, tmp_path):
     header = [*HEADER, "户籍地址"]
-    path = write_xlsx(tmp_path / "l.xlsx", [[*row("张三", make_id_number(seq=62)), "陕西"]], header=header)
+    path = write_xlsx(tmp_path / "l.xlsx", [[*row("张三", pid(62)), "陕西"]], header=header)
     result = run(path, world)
     assert result.created == 1 and any("户籍地址" in w for w in result.warnings)
 
 
 def test_merged_cells_in_the_data_are_refused(world, tmp_path):
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=71)), row("钱二", make_id_number(seq=72))], merge="A2:A3")
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(71)), row("钱二", pid(72))], merge="A2:A3")
     before = counts()
     assert_rejected(run(path, world), "merged", "A2:A3")
     assert counts() == before
 
 
 def test_merged_title_above_the_header_is_fine(world, tmp_path):
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=73))], before=[["八一西街社区居民台账"], []], merge="A1:L1")
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(73))], before=[["八一西街社区居民台账"], []], merge="A1:L1")
     result = run(path, world)
     assert result.created == 1 and not errors_by_row(result)
     # Row numbers stay the spreadsheet's own: title, blank, header, then the data on row 4.
@@ -242,18 +241,18 @@ def test_id_numbers_excel_turned_into_numbers(world, tmp_path):
 
 
 def test_fifteen_digit_number_cell_is_a_legacy_id_and_converts(world, tmp_path):
-    path = write_xlsx(tmp_path / "l.xlsx", [row("老王", 610103500101123)])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("老王", 610113500101123)])
     result = run(path, world)
     assert result.created == 1
-    assert Resident.objects.get(name="老王").id_number == "61010319500101123" + idnumber.check_digit("61010319500101123")
+    assert Resident.objects.get(name="老王").id_number == "61011319500101123" + idnumber.check_digit("61011319500101123")
 
 
 def test_full_width_digits_and_spaces_inside_values(world, tmp_path):
-    number = make_id_number(seq=81)
+    number = pid(81)
     full_width = number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
-    li = make_id_number(seq=83)
+    li = pid(83)
     spaced = f"{li[:6]} {li[6:14]} {li[14:]}"
-    other = make_id_number(seq=82)
+    other = pid(82)
     path = write_xlsx(tmp_path / "l.xlsx", [
         row("张 三", full_width, phone="１３９ １２３４ ５６７８", building="１ 号楼", unit=" 1单元 ", room=" 102 "),
         row("李 四", spaced.lower(), phone="139-1234-5679", compound="小区 A"),
@@ -268,7 +267,7 @@ def test_full_width_digits_and_spaces_inside_values(world, tmp_path):
 
 
 def test_building_that_does_not_exist(world, tmp_path):
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=91), building="2号楼")])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(91), building="2号楼")])
     before = counts()
     result = run(path, world)
     rows = errors_by_row(result)
@@ -278,8 +277,8 @@ def test_building_that_does_not_exist(world, tmp_path):
 
 def test_create_missing_buildings_and_units(world, tmp_path):
     path = write_xlsx(tmp_path / "l.xlsx", [
-        row("赵一", make_id_number(seq=92), building="2号楼", unit="1单元"),
-        row("钱二", make_id_number(seq=93), building="2 号楼", unit="2单元"),
+        row("赵一", pid(92), building="2号楼", unit="1单元"),
+        row("钱二", pid(93), building="2 号楼", unit="2单元"),
     ])
     dry = run(path, world, create_missing=True, dry_run=True)
     assert not errors_by_row(dry) and len(dry.areas_created) == 3
@@ -292,14 +291,14 @@ def test_create_missing_buildings_and_units(world, tmp_path):
 
 
 def test_compound_that_does_not_exist_is_always_an_error(world, tmp_path):
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=94), compound="小区Q")])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(94), compound="小区Q")])
     rows = errors_by_row(run(path, world, create_missing=True))
     assert rows[2][0].column == "小区" and "小区Q" in rows[2][0].message
 
 
 def test_two_rows_same_id_different_names_are_both_refused(world, tmp_path):
-    number = make_id_number(seq=101)
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", number), row("钱二", make_id_number(seq=102)), row("孙三", number)])
+    number = pid(101)
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", number), row("钱二", pid(102)), row("孙三", number)])
     result = run(path, world)
     rows = errors_by_row(result)
     assert set(rows) == {2, 4} and result.created == 1
@@ -308,7 +307,7 @@ def test_two_rows_same_id_different_names_are_both_refused(world, tmp_path):
 
 
 def test_same_person_twice_keeps_the_first_row(world, tmp_path):
-    number = make_id_number(seq=103)
+    number = pid(103)
     path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", number, room="102"), row("赵一", number, room="103")])
     result = run(path, world)
     rows = errors_by_row(result)
@@ -319,7 +318,7 @@ def test_same_person_twice_keeps_the_first_row(world, tmp_path):
 @pytest.mark.parametrize("kind", ["xlsx", "csv"])
 def test_too_many_rows_is_refused_up_front(world, tmp_path, settings, kind, monkeypatch):
     settings.IMPORT_MAX_ROWS = 5
-    rows = [row(f"人{i}", make_id_number(seq=200 + i)) for i in range(6)]
+    rows = [row(f"人{i}", pid(200 + i)) for i in range(6)]
     path = write_xlsx(tmp_path / "l.xlsx", rows) if kind == "xlsx" else write_csv(tmp_path / "l.csv", rows)
     from frontline.residents import ledger
 
@@ -342,7 +341,7 @@ def set_dimension(xml, ref):
 
 
 def test_a_sheet_claiming_over_a_million_rows_is_refused_before_any_cell_is_parsed(world, tmp_path, monkeypatch):
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=301))])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(301))])
     rewrite_sheet_xml(path, lambda xml: set_dimension(xml, "A1:L1000002"))
     from openpyxl.worksheet import _reader
 
@@ -355,14 +354,14 @@ def test_a_sheet_claiming_over_a_million_rows_is_refused_before_any_cell_is_pars
 
 
 def test_a_sheet_whose_dimension_lies_low_is_still_read_whole(world, tmp_path):
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=302)), row("钱二", make_id_number(seq=303))])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(302)), row("钱二", pid(303))])
     rewrite_sheet_xml(path, lambda xml: set_dimension(xml, "A1"))
     assert run(path, world).created == 2
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030"])
 def test_csv_encodings(world, tmp_path, encoding):
-    number = make_id_number(seq=400)
+    number = pid(400)
     path = write_csv(tmp_path / "l.csv", [row("曾小红", number, tags="残疾人;困难家庭", relation="女儿")], encoding=encoding)
     result = run(path, world)
     assert result.created == 1, result.as_dict()
@@ -372,7 +371,7 @@ def test_csv_encodings(world, tmp_path, encoding):
 
 def test_csv_gb18030_with_tabs_and_english_headers(world, tmp_path):
     header = ["Compound", "Building", "Unit", "Room", "Floor", "Name", "ID number", "Phone", "Relation to head", "Status", "Special groups", "Notes"]
-    path = write_csv(tmp_path / "l.csv", [row("王芳", make_id_number(seq=401), relation="spouse", status="moved out", tags="pregnant / bedridden")],
+    path = write_csv(tmp_path / "l.csv", [row("王芳", pid(401), relation="spouse", status="moved out", tags="pregnant / bedridden")],
                      header=header, encoding="gb18030", delimiter="\t")
     result = run(path, world)
     assert result.created == 1, result.as_dict()
@@ -382,7 +381,7 @@ def test_csv_gb18030_with_tabs_and_english_headers(world, tmp_path):
 
 def test_unknown_labels_and_bad_values_name_their_column(world, tmp_path):
     path = write_xlsx(tmp_path / "l.xlsx", [
-        row("赵一", make_id_number(seq=501), relation="邻居", status="隔离中", tags="独居老人/外星人", floor="三楼", phone="12345"),
+        row("赵一", pid(501), relation="邻居", status="隔离中", tags="独居老人/外星人", floor="三楼", phone="12345"),
     ])
     rows = errors_by_row(run(path, world))
     columns = {p.column: p.message for p in rows[2]}
@@ -426,7 +425,7 @@ def test_a_resident_outside_scope_is_an_error_never_an_update(world, tmp_path):
 
 
 def test_target_area_must_be_in_import_scope(world, tmp_path):
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=601))])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(601))])
     with pytest.raises(PermissionDenied):
         import_ledger(path, area=world.compound_b, user=world.worker_a, dry_run=True)
     with pytest.raises(PermissionDenied):
@@ -434,7 +433,7 @@ def test_target_area_must_be_in_import_scope(world, tmp_path):
 
 
 def test_rows_for_another_compound_are_refused_when_importing_into_a_compound(world, tmp_path):
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=602), compound="小区B"), row("钱二", make_id_number(seq=603), compound="")])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(602), compound="小区B"), row("钱二", pid(603), compound="")])
     result = run(path, world, user=world.worker_a, area=world.compound_a)
     rows = errors_by_row(result)
     assert set(rows) == {2} and result.created == 1
@@ -452,7 +451,7 @@ def test_system_import_without_user_has_no_scope_limit(world, tmp_path):
 # --- modes and failure ----------------------------------------------------------------------------
 
 def test_strict_mode_imports_nothing_when_a_row_is_bad(world, tmp_path):
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=701)), row("钱二", "bad")])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(701)), row("钱二", "bad")])
     before = counts()
     result = run(path, world, strict=True)
     assert not result.written and result.created == 0 and result.skipped == 2
@@ -461,7 +460,7 @@ def test_strict_mode_imports_nothing_when_a_row_is_bad(world, tmp_path):
 
 
 def test_a_failure_while_writing_leaves_nothing_behind(world, tmp_path, monkeypatch):
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=702), building="3号楼"), row("钱二", make_id_number(seq=703))])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(702), building="3号楼"), row("钱二", pid(703))])
     from frontline.residents import bulk
 
     def broken(*args, **kwargs):
@@ -478,7 +477,7 @@ def test_progress_is_reported(world, tmp_path, monkeypatch):
     from frontline.residents import ledger
 
     monkeypatch.setattr(ledger, "BATCH", 3)
-    path = write_xlsx(tmp_path / "l.xlsx", [row(f"人{i}", make_id_number(seq=800 + i)) for i in range(7)])
+    path = write_xlsx(tmp_path / "l.xlsx", [row(f"人{i}", pid(800 + i)) for i in range(7)])
     calls = []
     result = run(path, world, progress=lambda phase, done, total: calls.append((phase, done, total)))
     assert result.created == 7

@@ -10,9 +10,8 @@ from django.utils import translation
 
 from frontline.residents import import_jobs
 from frontline.residents.models import Resident
-from tests.factories import make_id_number
 
-from .ledger_files import row, write_xlsx
+from .ledger_files import pid, row, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +49,7 @@ def test_import_page_refuses_users_without_import(world, login):
 
 def test_posting_an_area_out_of_scope_is_refused(world, login, tmp_path):
     client = login(world.worker_a)
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=1001), compound="小区B")])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(1001), compound="小区B")])
     response = upload(client, path, world.compound_b, mode="real")
     assert response.status_code == 200 and "area" in response.context["form"].errors
     assert not Resident.objects.filter(name="赵一").exists()
@@ -58,7 +57,7 @@ def test_posting_an_area_out_of_scope_is_refused(world, login, tmp_path):
 
 def test_dry_run_shows_each_problem_with_its_row_and_column(world, login, tmp_path):
     client = login(world.worker_a)
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=1002)), row("钱二", "12345"), row("孙三", make_id_number(seq=1003), building="5号楼")])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(1002)), row("钱二", "12345"), row("孙三", pid(1003), building="5号楼")])
     page = follow_result(client, upload(client, path, world.compound_a))
     html = page.content.decode()
     assert page.status_code == 200 and "Dry run" in html and "Nothing was saved" in html
@@ -77,7 +76,7 @@ def test_dry_run_shows_each_problem_with_its_row_and_column(world, login, tmp_pa
 
 def test_real_run_reports_counts(world, login, tmp_path):
     client = login(world.worker_a)
-    path = write_xlsx(tmp_path / "l.xlsx", [row("曾小明", world.resident_a.id_number, room="101", status="外出"), row("周七", make_id_number(seq=1004))])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("曾小明", world.resident_a.id_number, room="101", status="外出"), row("周七", pid(1004))])
     html = follow_result(client, upload(client, path, world.compound_a, mode="real")).content.decode()
     assert "Imported: 1 created, 1 updated, 0 unchanged, 0 skipped (of 2 rows)." in html
     world.resident_a.refresh_from_db()
@@ -94,7 +93,7 @@ def test_a_bad_file_is_explained_on_the_result_page(world, login, tmp_path):
 
 def test_a_job_is_visible_only_to_whoever_started_it(world, login, tmp_path):
     client = login(world.worker_a)
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=1005))])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(1005))])
     location = upload(client, path, world.compound_a)["Location"]
     assert client.get(location).status_code == 200
     other = login(world.street_officer)
@@ -124,7 +123,7 @@ def test_progress_fragment_polls_until_done(world, login):
 def test_large_upload_runs_in_the_background(world, login, tmp_path, settings):
     settings.IMPORT_INLINE_MAX_BYTES = 0  # every upload goes to a thread
     client = login(world.worker_a)
-    path = write_xlsx(tmp_path / "l.xlsx", [row(f"人{i}", make_id_number(seq=1100 + i)) for i in range(30)])
+    path = write_xlsx(tmp_path / "l.xlsx", [row(f"人{i}", pid(1100 + i)) for i in range(30)])
     response = upload(client, path, world.compound_a, mode="real")
     job = response["Location"].rstrip("/").rsplit("/", 1)[-1]
     import_jobs.join(job, timeout=60)
@@ -162,7 +161,7 @@ def test_template_in_chinese_has_chinese_headers_and_imports_back(world, login, 
     sheet = workbook.worksheets[0]
     assert [c.value for c in sheet[1]][:4] == ["小区", "楼栋", "单元", "房号*"]
     sheet.cell(row=2, column=1, value="小区A")
-    sheet.cell(row=2, column=7, value=make_id_number(seq=1200))
+    sheet.cell(row=2, column=7, value=pid(1200))
     workbook.save(path)
     result = import_ledger(path, area=world.compound_a, user=world.worker_a, dry_run=False)
-    assert result.created == 1 and Resident.objects.by_id_number(make_id_number(seq=1200)).get().tag_list() == ["chronic", "elderly_alone"]
+    assert result.created == 1 and Resident.objects.by_id_number(pid(1200)).get().tag_list() == ["chronic", "elderly_alone"]

@@ -8,9 +8,8 @@ from django.core.management import CommandError, call_command
 
 from frontline.core.models import AuditEntry
 from frontline.residents.models import Resident
-from tests.factories import make_id_number
 
-from .ledger_files import row, write_xlsx
+from .ledger_files import pid, row, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +21,7 @@ def run(*args, **options):
 
 
 def test_import_dry_run_then_real_by_area_path_and_user(world, tmp_path):
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=2001)), row("钱二", "bad")])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(2001)), row("钱二", "bad")])
     area = "测试市/测试区/中城街道/八一西街社区/小区A"
     output = run("import", str(path), area=area, user="worker_a", dry_run=True)
     assert "row 3 [身份证号] error" in output and "rows=2 created=1" in output
@@ -33,7 +32,7 @@ def test_import_dry_run_then_real_by_area_path_and_user(world, tmp_path):
 
 
 def test_import_is_scoped_to_the_user(world, tmp_path):
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=2002), compound="小区B")])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(2002), compound="小区B")])
     with pytest.raises(CommandError):
         run("import", str(path), area=str(world.compound_b.pk), user="worker_a")
     # Without --user the command is the system: no scope limit.
@@ -52,7 +51,7 @@ def test_import_of_a_bad_file_fails_with_the_reason(world, tmp_path):
 
 
 def test_strict_import_exits_non_zero_and_writes_nothing(world, tmp_path):
-    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", make_id_number(seq=2003)), row("钱二", "bad")])
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(2003)), row("钱二", "bad")])
     with pytest.raises(CommandError, match="strict"):
         run("import", str(path), area=str(world.compound_a.pk), strict=True)
     assert not Resident.objects.filter(name="赵一").exists()
