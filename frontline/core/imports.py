@@ -35,6 +35,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from openpyxl.xml.functions import iterparse as _iterparse
 
 # How many leading rows may hold a title (e.g. "八一西街社区居民台账") above the header row.
 HEADER_SEARCH_ROWS = 10
@@ -221,6 +222,8 @@ def _too_many(count: int, limit: int) -> FileRejected:
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 _MERGE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?ref=\"([A-Z]+\d+(?::[A-Z]+\d+)?)\"")
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW_ELEMENT, _TEXT_ELEMENT, _VALUE_ELEMENT = _SHEET_NS + "row", _SHEET_NS + "t", _SHEET_NS + "v"
 
 
 def scan_sheet_xml(stream, *, stop_after_rows: int | None = None) -> tuple[int, list[str]]:
@@ -252,8 +255,109 @@ def _merged_rows(ref: str) -> tuple[int, int]:
     return min(cells), max(cells)
 
 
+_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*?ref=\"([A-Z]*\d*)(?::[A-Z]+(\d+))?\"")
+
+
+def claimed_rows(head: bytes) -> int:
+    """The row count a sheet's ``<dimension ref="A1:L1000">`` claims (0 when absent)."""
+    match = _DIMENSION.search(head)
+    if not match:
+        return 0
+    last = match.group(2) or re.sub(rb"[A-Z]", b"", match.group(1))
+    return int(last) if last else 0
+
+
+def _open_workbook(handle):
+    """openpyxl's workbook reader, stopping short of the worksheets.
+
+    ``load_workbook(read_only=True)`` measures every sheet when it opens the file, and a sheet
+    without a ``<dimension>`` (openpyxl's own write-only files, for one) is then parsed whole
+    just to be measured. The parts needed here are the shared strings, the styles (which number
+    formats are dates) and where the first worksheet lives.
+    """
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+
+    reader = ExcelReader(handle, read_only=True, data_only=True)
+    reader.read_manifest()
+    reader.read_strings()
+    reader.read_workbook()
+    apply_stylesheet(reader.archive, reader.wb)
+    for _sheet, rel in reader.parser.find_sheets():
+        if rel.Type.endswith("/worksheet"):
+            return reader, rel.target
+    raise FileRejected(_("The workbook has no worksheet."))
+
+
+def _sheet_rows(archive, sheet_path, workbook, strings):
+    """(row number, values) for every row of the sheet, streamed with openpyxl's sheet parser."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    class RowsOnly(WorkSheetParser):
+        # Only the cells matter here; openpyxl's inline-string decoding goes through its
+        # descriptor machinery, which costs more than the rest of a cell together.
+        def parse(self):
+            for _event, element in _iterparse(self.source):
+                if element.tag == _ROW_ELEMENT:
+                    yield self.parse_row(element)
+                    element.clear()
+
+        def parse_cell(self, element):
+            # The common cell kinds, decoded as openpyxl does (data_only: a formula's cached
+            # value); anything rarer goes to openpyxl itself.
+            kind = element.get("t", "n")
+            coordinate = element.get("r")
+            if coordinate:
+                self.col_counter = _column_index(coordinate)
+            else:
+                self.col_counter += 1
+            if kind == "inlineStr":
+                value = "".join(t.text or "" for t in element.iter(_TEXT_ELEMENT)) or None
+            elif kind in ("s", "n", "str", "b"):
+                value = element.findtext(_VALUE_ELEMENT) or None
+                if value is None:
+                    pass
+                elif kind == "s":
+                    value = strings[int(value)]
+                elif kind == "n":
+                    style = int(element.get("s", 0))
+                    if style in date_formats:
+                        return super().parse_cell(element)
+                    value = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
+                elif kind == "b":
+                    value = bool(int(value))
+            else:
+                return super().parse_cell(element)
+            return {"row": self.row_counter, "column": self.col_counter, "value": value}
+
+    date_formats = workbook._date_formats
+    with archive.open(sheet_path) as source:
+        parser = RowsOnly(source, strings, data_only=True, epoch=workbook.epoch,
+                          date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
+        expected = 1
+        for number, cells in parser.parse():
+            while expected < number:  # rows the file leaves out are blank rows
+                yield expected, ()
+                expected += 1
+            width = max((c["column"] for c in cells), default=0)
+            values = [None] * width
+            for cell in cells:
+                values[cell["column"] - 1] = cell["value"]
+            yield number, values
+            expected = number + 1
+
+
+def _column_index(coordinate: str) -> int:
+    index = 0
+    for char in coordinate:
+        if "A" <= char <= "Z":
+            index = index * 26 + ord(char) - 64
+        else:
+            break
+    return index
+
+
 def _open_xlsx(path: Path, columns, limit) -> Table:
-    import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
@@ -261,46 +365,47 @@ def _open_xlsx(path: Path, columns, limit) -> Table:
         names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, ValueError):
         raise FileRejected(_("This file is not a spreadsheet (it looks like a damaged zip file). Upload an Excel workbook (.xlsx) or a CSV file.")) from None
+    archive.close()
     if "xl/workbook.xml" not in names:
-        archive.close()
         raise FileRejected(_("This file is not an Excel workbook (perhaps a Word document or another zip file). Upload an Excel workbook (.xlsx) or a CSV file."))
     # A file object, not the path: openpyxl judges a path by its extension, and uploads are
     # stored under a neutral name (people rename files anyway).
     handle = path.open("rb")
     try:
-        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-    except (InvalidFileException, KeyError, IndexError, ValueError, TypeError, zipfile.BadZipFile, OSError) as exc:
-        archive.close()
+        reader, sheet_path = _open_workbook(handle)
+    except FileRejected:
+        handle.close()
+        raise
+    except (InvalidFileException, KeyError, IndexError, ValueError, TypeError, AttributeError, zipfile.BadZipFile, OSError) as exc:
         handle.close()
         raise FileRejected(_("The workbook is damaged and could not be opened (%(error)s).") % {"error": type(exc).__name__}) from None
     except Exception as exc:  # openpyxl raises many kinds of errors on malformed XML
-        archive.close()
         handle.close()
         raise FileRejected(_("The workbook is damaged and could not be opened (%(error)s).") % {"error": type(exc).__name__}) from None
+    archive, workbook, strings = reader.archive, reader.wb, reader.shared_strings
 
     def close():
-        workbook.close()
         archive.close()
         handle.close()
 
     try:
-        # 1. The sheet's own claim: <dimension ref="A1:L1000001"/> costs nothing to read.
-        claimed = sheet.max_row or 0
+        if sheet_path not in archive.namelist():
+            raise FileRejected(_("The workbook is damaged: its first sheet is missing."))
+        # 1. The sheet's own claim: <dimension ref="A1:L1000001"/> sits before the data.
+        with archive.open(sheet_path) as stream:
+            claimed = claimed_rows(stream.read(1 << 16))
         if claimed - 1 > limit:
             raise _too_many(claimed - 1, limit)
         # 2. What is really there: one streaming pass over the XML, no cell parsed.
-        with archive.open(sheet._worksheet_path) as stream:
+        with archive.open(sheet_path) as stream:
             counted, merges = scan_sheet_xml(stream, stop_after_rows=limit + 1)
         if counted - 1 > limit:
             raise _too_many(counted - 1 if counted <= limit + 1 else limit + 1, limit)
         if counted == 0:
             raise FileRejected(_("The file is empty: the first sheet has no rows."))
-        # The dimension may be wrong (some programs write "A1"): read every row that exists.
-        sheet.reset_dimensions()
 
         def numbered_rows():
-            yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+            return _sheet_rows(archive, sheet_path, workbook, strings)
 
         header_row, positions, headers, warnings = _find_header(numbered_rows(), columns)
         clashing = [ref for ref in merges if _merged_rows(ref)[1] >= header_row]
@@ -310,9 +415,12 @@ def _open_xlsx(path: Path, columns, limit) -> Table:
                 _("The sheet has merged cells (%(cells)s). Each row must stand alone: unmerge the cells and fill in every row (in Excel: select the cells, Merge & Center → Unmerge, then fill down).")
                 % {"cells": shown}
             )
-    except BaseException:
+    except FileRejected:
         close()
         raise
+    except Exception as exc:
+        close()
+        raise FileRejected(_("The workbook is damaged and could not be read (%(error)s).") % {"error": type(exc).__name__}) from None
     return Table(kind="xlsx", header_row=header_row, positions=positions, headers=headers,
                  total_rows=max(counted - header_row, 0), warnings=warnings, _rows=numbered_rows, _close=close)
 

@@ -343,13 +343,12 @@ def set_dimension(xml, ref):
 def test_a_sheet_claiming_over_a_million_rows_is_refused_before_any_cell_is_parsed(world, tmp_path, monkeypatch):
     path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(301))])
     rewrite_sheet_xml(path, lambda xml: set_dimension(xml, "A1:L1000002"))
-    from openpyxl.worksheet import _reader
+    from frontline.core import imports
 
-    def no_parsing(self):
+    def no_parsing(*args):
         raise AssertionError("cells were parsed")
-        yield  # pragma: no cover
 
-    monkeypatch.setattr(_reader.WorkSheetParser, "parse", no_parsing)
+    monkeypatch.setattr(imports, "_sheet_rows", no_parsing)
     assert_rejected(run(path, world), "1,000,001", "1,000,000")
 
 
@@ -466,7 +465,7 @@ def test_a_failure_while_writing_leaves_nothing_behind(world, tmp_path, monkeypa
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(bulk, "name_keys_for", broken)
+    monkeypatch.setattr(bulk, "name_key_pairs", broken)
     before = counts()
     with pytest.raises(RuntimeError):
         run(path, world, create_missing=True)
@@ -484,3 +483,42 @@ def test_progress_is_reported(world, tmp_path, monkeypatch):
     reads = [c for c in calls if c[0] == "read"]
     assert reads[-1] == ("read", 7, 7) and len(reads) >= 3
     assert calls[-1] == ("write", 7, 7)
+
+
+@pytest.mark.filterwarnings("ignore:Workbook contains no default style")
+def test_a_workbook_written_the_way_excel_writes_it(world, tmp_path):
+    """Shared strings, numeric cells and a date-formatted cell, as Excel (not openpyxl) stores them."""
+    from .ledger_files import write_excel_style_xlsx
+
+    path = write_excel_style_xlsx(tmp_path / "excel.xlsx", [
+        row("赵一", pid(1301), phone=13912345678, floor=3, tags="孕妇", notes="A & B <ok>"),
+        row("钱二", pid(1302), room=("date", 45352)),  # "3-1" typed into a general cell becomes a date
+        row("孙三", 6.10103e17),
+    ])
+    result = run(path, world)
+    rows = errors_by_row(result)
+    assert set(rows) == {3, 4} and result.created == 1, (result.rejected, result.details)
+    assert "date" in rows[3][0].message and rows[3][0].column == "房号"
+    zhao = Resident.objects.by_id_number(pid(1301)).get()
+    assert (zhao.phone, zhao.household.floor, zhao.notes, zhao.tag_list()) == ("13912345678", 3, "A & B <ok>", ["pregnant"])
+
+
+def test_bulk_creation_audit_equals_the_per_record_audit(world):
+    from frontline.core import audit
+    from frontline.residents.bulk import creation_changes
+
+    for obj in (world.resident_a, world.household_a):
+        extra = {"tag_list": obj.tag_list()} if hasattr(obj, "tag_list") else None
+        assert creation_changes(obj, extra) == audit.diff({}, audit.snapshot(obj))
+    bare = Resident(household=world.household_a, name="无证")
+    assert creation_changes(bare, {"tag_list": []}) == audit.diff({}, _snapshot_without_query(bare))
+
+
+def _snapshot_without_query(resident):
+    from frontline.core import audit
+
+    resident.tag_list = list
+    try:
+        return audit.snapshot(resident)
+    finally:
+        del resident.tag_list
