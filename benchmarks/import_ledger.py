@@ -172,6 +172,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--reimport", action="store_true", help="import the same file a second time (all unchanged)")
+    parser.add_argument("--keep-ledger", metavar="PATH", help="write the generated .xlsx here and reuse it if it exists")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--area", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -199,9 +200,10 @@ def main():
         child_url = f"{base}/{test_name}"
     try:
         community = build_tree()
-        ledger = workdir / "ledger.xlsx"
+        ledger = Path(args.keep_ledger) if args.keep_ledger else workdir / "ledger.xlsx"
         t0 = time.perf_counter()
-        write_ledger(ledger, args.rows)
+        if not ledger.exists():
+            write_ledger(ledger, args.rows)
         write_seconds = time.perf_counter() - t0
         connection.close()
 

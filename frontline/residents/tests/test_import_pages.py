@@ -165,3 +165,14 @@ def test_template_in_chinese_has_chinese_headers_and_imports_back(world, login, 
     workbook.save(path)
     result = import_ledger(path, area=world.compound_a, user=world.worker_a, dry_run=False)
     assert result.created == 1 and Resident.objects.by_id_number(pid(1200)).get().tag_list() == ["chronic", "elderly_alone"]
+
+
+def test_result_page_speaks_chinese_by_default(world, client, tmp_path, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client.force_login(world.worker_a)
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(1401)), row("钱二", pid(1402), building="9号楼")])
+    with open(path, "rb") as fh, translation.override("zh-hans"):
+        response = client.post(reverse("residents:import"), {"file": fh, "area": world.compound_a.pk, "mode": "dry"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        html = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "试运行" in html and "将新建" in html
+    assert re.search(r'data-row="3".*?楼栋.*?没有楼栋“9号楼”', html, re.S)
