@@ -4,6 +4,7 @@
 reading of the first character is indexed: 曾小明 → zengxiaoming, cengxiaoming, zxm, cxm.
 """
 
+import functools
 import re
 
 from pypinyin import Style, lazy_pinyin, pinyin
@@ -19,9 +20,8 @@ def search_keys(name: str) -> set[str]:
     if not re.search(r"[\u3400-\u9fff]", name):
         plain = re.sub(r"[^a-z]", "", name.lower())
         return {plain} if plain else set()
-    rest = lazy_pinyin(name[1:], errors=lambda chars: re.sub(r"[^a-z]", "", chars.lower()))
-    first_readings = pinyin(name[0], style=Style.NORMAL, heteronym=True, errors="ignore")
-    firsts = set(first_readings[0]) if first_readings else set()
+    rest = list(_readings_of_rest(name[1:]))
+    firsts = set(_readings_of_first(name[0]))
     if not firsts:
         firsts = {re.sub(r"[^a-z]", "", name[0].lower())}
     keys = set()
@@ -36,3 +36,16 @@ def search_keys(name: str) -> set[str]:
 
 def normalise_query(text: str) -> str:
     return re.sub(r"[^a-z]", "", (text or "").lower())
+
+
+# pypinyin is the slow part of indexing a name; surnames and given names repeat endlessly (a
+# 100,000-row import has a few thousand distinct given names), so both lookups are cached.
+@functools.lru_cache(maxsize=65536)
+def _readings_of_rest(rest: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(rest, errors=lambda chars: re.sub(r"[^a-z]", "", chars.lower())))
+
+
+@functools.lru_cache(maxsize=8192)
+def _readings_of_first(char: str) -> tuple[str, ...]:
+    readings = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
+    return tuple(readings[0]) if readings else ()

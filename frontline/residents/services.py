@@ -1,7 +1,5 @@
 """Writes to households and residents. Views, the API, the import, the demo and tests call these."""
 
-import functools
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -112,14 +110,11 @@ def name_keys_for(residents) -> list[NameKey]:
 
 def name_key_pairs(residents) -> list[tuple[int, str]]:
     """(resident id, key) for every search key of each resident's name (the bulk import inserts these raw)."""
-    return [(r.pk, key) for r in residents for key in _name_keys(r.name)]
-
-
-@functools.lru_cache(maxsize=50_000)
-def _name_keys(name: str) -> tuple[str, ...]:
-    # Names repeat (张伟, 王芳 …) and pinyin conversion is the slow part of a 100,000-row import.
-    keys = search_keys(name) | {name.replace(" ", "")}
-    return tuple(k[:80] for k in sorted(keys) if k)
+    rows = []
+    for r in residents:
+        keys = search_keys(r.name) | {r.name.replace(" ", "")}
+        rows += [(r.pk, k[:80]) for k in sorted(keys) if k]
+    return rows
 
 
 def _set_tags(resident: Resident, tags) -> None:

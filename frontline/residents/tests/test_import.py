@@ -522,3 +522,34 @@ def _snapshot_without_query(resident):
         return audit.snapshot(resident)
     finally:
         del resident.tag_list
+
+
+def test_bulk_insert_stores_what_save_stores(world):
+    from frontline.residents.bulk import create_objects
+
+    fields = {"name": "钱多多", "id_number": pid(1501), "phone": "13900001234", "sex": "F", "relation": "spouse", "notes": "n"}
+    saved = Resident(household=world.household_a, **fields)
+    saved.save()
+    fields["id_number"] = pid(1502)
+    bulk = create_objects(Resident, [Resident(household=world.household_a, **fields)])[0]
+    stored = {r.pk: r for r in Resident.objects.filter(pk__in=[saved.pk, bulk.pk])}
+    a, b = stored[saved.pk], stored[bulk.pk]
+    assert (b.name, b.id_number, b.phone, b.phone_tail, b.relation, b.notes) == ("钱多多", pid(1502), "13900001234", "1234", "spouse", "n")
+    assert b.created_at and b.updated_at and a.phone_hash == b.phone_hash
+    assert Resident.objects.by_id_number(pid(1502)).get() == b
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id_number, phone FROM residents_resident WHERE id = %s", [b.pk])
+        raw = cursor.fetchone()
+    assert raw[0].startswith("v1:") and pid(1502) not in str(raw) and "13900001234" not in str(raw)
+
+
+def test_bulk_insert_never_reuses_the_id_of_a_deleted_resident(world, tmp_path):
+    from frontline.residents import services
+
+    last = services.create_resident(household=world.household_a, name="临时", id_number=pid(1601))
+    deleted_pk = last.pk
+    services.delete_resident(last)
+    run(write_xlsx(tmp_path / "l.xlsx", [row("新人", pid(1602))]), world)
+    assert Resident.objects.get(name="新人").pk > deleted_pk

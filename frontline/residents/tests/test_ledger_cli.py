@@ -5,6 +5,7 @@ import io
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from frontline.core.models import AuditEntry
 from frontline.residents.models import Resident
@@ -12,6 +13,12 @@ from frontline.residents.models import Resident
 from .ledger_files import pid, row, write_xlsx
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 def run(*args, **options):
