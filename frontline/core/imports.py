@@ -123,6 +123,12 @@ def cell_text(value, *, keep_spaces=False) -> str:
     """A cell as the text a person meant: ``3.0`` → ``3``, full-width → half-width, spaces collapsed."""
     if value is None:
         return ""
+    if type(value) is str:  # the common case first
+        if keep_spaces:
+            return value.strip()
+        if value.isascii():
+            return " ".join(value.split())
+        return " ".join(unicodedata.normalize("NFKC", value).split())
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):

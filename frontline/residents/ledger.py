@@ -193,6 +193,9 @@ class RowCleaner:
         self.relations = relation_values()
         self.statuses = status_values()
         self.tags = tag_values()
+        # Model choices are computed on every access: look them up once, not once a row.
+        self.choice_sets = (("relation", self.relations, Resident.Relation.choices),
+                            ("status", self.statuses, Resident.Status.choices))
 
     def column(self, key) -> str:
         return self.headers.get(key) or BY_KEY[key].title()
@@ -264,7 +267,7 @@ class RowCleaner:
             else:
                 problem("floor", _("“%(value)s” is not a floor: write a whole number such as 3 or -1.") % {"value": text["floor"]})
 
-        for key, mapping, choices in (("relation", self.relations, Resident.Relation.choices), ("status", self.statuses, Resident.Status.choices)):
+        for key, mapping, choices in self.choice_sets:
             if text[key]:
                 code = mapping.get(_label_key(text[key]))
                 if code is None:
