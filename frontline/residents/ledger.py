@@ -421,7 +421,8 @@ class ImportResult:
 
     def as_dict(self, *, max_problems: int | None = None) -> dict:
         data = dataclasses.asdict(self)
-        problems = sorted(self.problems, key=lambda p: (p.row or 0, p.severity != "error"))
+        # Errors first (they decide what is skipped), then warnings; each in row order.
+        problems = sorted(self.problems, key=lambda p: (p.severity != "error", p.row or 0))
         data["problem_count"] = len(problems)
         data["error_rows"] = self.error_rows
         data["problems"] = [p.as_dict() for p in (problems if max_problems is None else problems[:max_problems])]
