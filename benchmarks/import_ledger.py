@@ -207,12 +207,15 @@ def main():
         write_seconds = time.perf_counter() - t0
         connection.close()
 
+        load_before = os.getloadavg()[0]
         first = run_child(ledger, community.pk, child_url)
         second = run_child(ledger, community.pk, child_url) if args.reimport else None
 
         reference = raw_insert(list(ledger_rows(args.rows)))
         rate = first["rows"] / first["seconds"]
         print(f"database            {connection.vendor} ({connection.settings_dict['NAME']})")
+        print(f"machine             {os.cpu_count()} cores, load average {load_before:.1f} before the import, "
+              f"{os.getloadavg()[0]:.1f} at the end (other work on the machine slows the wall clock, not the CPU figure)")
         print(f"ledger              {args.rows:,} rows, {ledger.stat().st_size / 1e6:.1f} MB .xlsx (written in {write_seconds:.1f} s)")
         print(f"import              {first['seconds']:.1f} s wall ({first['cpu_seconds']:.1f} s CPU in the import process), {rate:,.0f} rows/s "
               f"(created {first['created']:,}, skipped {first['skipped']:,}{', REJECTED: ' + first['rejected'] if first['rejected'] else ''})")
