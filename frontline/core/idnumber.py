@@ -103,15 +103,24 @@ def _known_area(number: str) -> bool:
 
 @functools.lru_cache(maxsize=8192)
 def _known_area_in_year(code: str, year: str) -> bool:
-    # stdnum's lookup costs ~0.1 ms and depends only on the code and the birth year; an import
-    # of 100,000 rows asks it about a few hundred distinct pairs.
+    """Whether the county code exists in stdnum's list in the birth year or any later era.
+
+    stdnum checks that the county existed in the birth year; people keep their number when a
+    county is renamed or created around them (盐湖区 dates from 2000), so later years count too.
+    Cached: each stdnum lookup costs ~0.1 ms and the answer depends only on the code and the
+    year; a 100,000-row import asks about a few hundred distinct pairs.
+    """
     from stdnum.cn import ric
 
-    try:
-        ric.get_birth_place(f"{code}{year}0101" + "0000")
-    except Exception:  # stdnum raises KeyError/InvalidComponent for counties it does not know
-        return False
-    return True
+    for era in (year, "2015", "1995", "1975"):
+        candidate = f"{code}{era}0101001"
+        candidate += check_digit(candidate)
+        try:
+            ric.get_birth_place(candidate)
+        except Exception:  # stdnum raises KeyError/InvalidComponent for counties it does not know
+            continue
+        return True
+    return False
 
 
 def mask(number: str) -> str:
