@@ -10,9 +10,9 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 
-from frontline.core.apikit import ERRORS, BodySchema, RecordId, name_text
+from frontline.core.apikit import ERRORS, BodySchema, Out, RecordId, name_text
 
 from . import services
 from .models import DeviceToken, User
@@ -26,7 +26,7 @@ ROUTERS = {"users": users_router}
 ALL_ACTIONS = sorted(set().union(*ROLE_ACTIONS.values()))
 
 
-class RoleAreaOut(Schema):
+class RoleAreaOut(Out):
     id: int
     name: str
     kind: str
@@ -34,14 +34,14 @@ class RoleAreaOut(Schema):
     full_name: str
 
 
-class RoleOut(Schema):
+class RoleOut(Out):
     role: Role
     label: str
     area: RoleAreaOut
     actions: list[str]
 
 
-class MeOut(Schema):
+class MeOut(Out):
     id: int
     username: str
     display_name: str
@@ -51,7 +51,7 @@ class MeOut(Schema):
     auth: str = Field(description="How this request was authenticated: token or session.")
 
 
-class TokenOut(Schema):
+class TokenOut(Out):
     id: int
     name: str
     prefix: str = Field(description="The first characters of the key, to recognise it.")

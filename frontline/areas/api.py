@@ -21,6 +21,7 @@ from frontline.core.apikit import (
     IdCursor,
     Limit,
     OptionalId,
+    Out,
     PageMeta,
     RecordId,
     conflict_from,
@@ -35,6 +36,7 @@ from frontline.core.apikit import (
 
 from . import services
 from .models import Area
+from .schemas import AreaRef
 from .stats import child_counts, root_areas
 
 PREFIX = "areas"
@@ -43,13 +45,7 @@ router = Router(tags=["areas"])
 Kind = Area.Kind
 
 
-class AreaRef(Schema):
-    id: int
-    name: str
-    kind: Kind
-
-
-class AreaOut(Schema):
+class AreaOut(Out):
     id: int
     name: str
     kind: Kind
@@ -61,7 +57,7 @@ class AreaOut(Schema):
     depth: int
 
 
-class Counts(Schema):
+class Counts(Out):
     households: int
     residents: int = Field(description="Residents present (status 'present') in the subtree, within your scope.")
     groups: int = Field(description="Present residents who belong to at least one special group.")

@@ -13,10 +13,15 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Schema
 from ninja.errors import HttpError
-from pydantic import BeforeValidator, StrictInt, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, StrictInt, StringConstraints, model_validator
 
 from frontline.core.models import AuditEntry
 from frontline.core.scoping import user_can
+
+
+class Out(BaseModel):
+    """A response body. Plain pydantic, not ninja's Schema: responses are built as dicts, and
+    ninja's attribute-reading wrapper costs ~1 ms per nested object on a 50-row page."""
 
 
 class BodySchema(Schema):
@@ -35,7 +40,7 @@ class BodySchema(Schema):
         return data
 
 
-class ErrorOut(Schema):
+class ErrorOut(Out):
     code: str = Field(description="Machine-readable: not_found, forbidden, unauthorized, csrf_failed, invalid, bad_request, conflict.")
     message: str = Field(description="Human-readable, in the request's language; names the field and the rule for 422.")
     details: dict | list | None = Field(None, description="For 422: a list of {field, rule, message}.")
@@ -130,7 +135,7 @@ IdCursor = Annotated[
 Limit = Annotated[int, Query(50, ge=1, le=200, description="Page size (default 50, at most 200).")]
 
 
-class PageMeta(Schema):
+class PageMeta(Out):
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null on the last page.")
     next: str | None = Field(None, description="The next page's URL with the same filters; null on the last page.")
     count: int | None = Field(None, description="Total matching rows, only when `count=true` was asked.")
@@ -162,7 +167,7 @@ def keyset_page(request, queryset, *, key: str, cursor: str | None, limit: int, 
 
 # --- change log ---------------------------------------------------------------------------------
 
-class HistoryEntryOut(Schema):
+class HistoryEntryOut(Out):
     id: int
     at: datetime.datetime
     actor: str = Field(description="Who made the change (username), or 'system'.")

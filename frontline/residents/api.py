@@ -30,6 +30,7 @@ from frontline.core.apikit import (
     IsoDate,
     Limit,
     OptionalId,
+    Out,
     PageMeta,
     RecordId,
     get_visible,
@@ -47,7 +48,7 @@ from frontline.core.scoping import user_can
 from . import services
 from .households_api import router as households_router
 from .models import Household, Resident
-from .schemas import Relation, ResidentOut, Sex, TagName, TagOut, resident_out, tag_out
+from .schemas import Relation, ResidentOut, Sex, TagName, TagOut, resident_out, resident_rows, tag_out
 from .schemas import Status as ResidentStatus
 
 PREFIX = "residents"
@@ -148,7 +149,7 @@ class RevealIn(BodySchema):
     reason: name_text(300) = Field(description="Why you need it; kept in the audit log.")
 
 
-class RevealOut(Schema):
+class RevealOut(Out):
     field: str
     value: str
 
@@ -171,8 +172,7 @@ def resident_detail(user, r: Resident) -> dict:
     tags = list(r.tags.all().order_by("tag"))
     entries = AuditEntry.objects.filter(model=r._meta.label_lower, object_id=str(r.pk)).order_by("-id")
     return {
-        **resident_out(r),
-        "tags": [t.tag for t in tags],
+        **resident_out(r, tags=[t.tag for t in tags]),
         "tags_detail": [tag_out(t) for t in tags],
         "address": f"{r.household.area.full_name()} {r.household.room}",
         "notes": r.notes, "created_at": r.created_at, "updated_at": r.updated_at,
@@ -234,9 +234,9 @@ def list_residents(request, filters: Query[ResidentFilters], cursor: IdCursor = 
         residents = residents.filter(birth_date__gt=years_before(today, filters.age_max + 1))
     if filters.q and filters.q.strip():
         residents = residents.search(filters.q)
-    residents = residents.select_related("household__area").prefetch_related("tags")
+    residents = residents.select_related("household__area")
     page = keyset_page(request, residents, key="id", cursor=cursor, limit=limit, count=count)
-    return {**page, "items": [resident_out(r, today=today) for r in page.pop("rows")]}
+    return {**page, "items": resident_rows(page.pop("rows"), today=today)}
 
 
 @router.get("/lookup", response={200: ResidentOut, **ERRORS}, summary="Find a resident by ID number")
@@ -249,11 +249,11 @@ def lookup(request, id_number: IdNumberQuery):
         raise invalid("id_number", exc.message, exc.rule) from None
     resident = (
         Resident.objects.restrict(request.user).by_id_number(number)
-        .select_related("household__area").prefetch_related("tags").first()
+        .select_related("household__area").first()
     )
     if resident is None:
         raise Http404
-    return resident_out(resident)
+    return resident_rows([resident])[0]
 
 
 @router.get("/{id}", response={200: ResidentDetail, **ERRORS}, summary="One resident")

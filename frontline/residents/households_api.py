@@ -14,6 +14,7 @@ from frontline.core.apikit import (
     IdCursor,
     Limit,
     OptionalId,
+    Out,
     PageMeta,
     RecordId,
     conflict_from,
@@ -28,14 +29,14 @@ from frontline.core.scoping import user_can
 
 from . import services
 from .models import Household, Resident
-from .schemas import AreaRef, ResidentOut, area_ref, resident_out
+from .schemas import AreaRef, ResidentOut, area_ref, resident_rows
 
 router = Router(tags=["households"])
 
 Floor = Field(None, ge=-20, le=300, description="Floor; negative for basements.")
 
 
-class HouseholdOut(Schema):
+class HouseholdOut(Out):
     id: int
     room: str
     floor: int | None
@@ -78,12 +79,12 @@ def household_out(h: Household) -> dict:
 
 
 def household_detail(user, h: Household) -> dict:
-    residents = Resident.objects.restrict(user).filter(household=h).prefetch_related("tags").order_by("id")
+    residents = Resident.objects.restrict(user).filter(household=h).order_by("id")
     path = h.area.path
     return {
         **household_out(h),
         "address": f"{h.area.full_name()} {h.room}",
-        "residents": [resident_out(r, household=h) for r in residents],
+        "residents": resident_rows(residents, household=h),
         "may_change": user_can(user, "change", path),
         "may_delete": user_can(user, "delete", path),
     }
