@@ -79,10 +79,9 @@ def main():
 
         body = apibench.check(api_initials(initials[0][0]), "initials")
         assert body["items"], "the initials search finds nobody"
-        key_where, key_params = apibench.scope_sql("k.key", "")  # shape only; replaced per call
         initials_sql = (
             f"SELECT {columns} FROM {joins} WHERE r.id IN (SELECT k.resident_id FROM residents_namekey k WHERE "
-            f"{{key_where}}) AND {where} ORDER BY r.id LIMIT 51"
+            f"{{key_where}}) AND {where} ORDER BY a.path, h.id, r.id LIMIT 51"
         )
 
         def sql_initials(text, initials_sql=initials_sql, scope_params=scope_params):

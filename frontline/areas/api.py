@@ -4,13 +4,11 @@ Outside scope is 404; a record the caller can see but whose role does not grant 
 ``delete`` there is 403.
 """
 
-from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.params.functions import Query as QueryParam
 
 from frontline.core.apikit import (
     ERRORS,
@@ -25,6 +23,7 @@ from frontline.core.apikit import (
     PageMeta,
     RecordId,
     conflict_from,
+    cursor_param,
     get_visible,
     history_page,
     invalid,
@@ -98,9 +97,7 @@ class AreaPatch(BodySchema):
     parent_id: OptionalId = Field(None, description="Move the area (and its subtree) under this area.")
 
 
-PathCursor = Annotated[
-    str | None, QueryParam(None, pattern=r"^[0-9]{1,120}$", description="Cursor from the previous page's `next_cursor`.")
-]
+PathCursor = cursor_param(1, path_first=True)
 
 
 def area_out(area: Area) -> dict:
@@ -136,7 +133,7 @@ def list_areas(request, filters: Query[AreaFilters], cursor: PathCursor = None, 
         areas = areas.filter(parent_id=filters.parent)
     if filters.q:
         areas = areas.filter(Q(name__icontains=filters.q.strip()) | Q(code=filters.q.strip()))
-    page = keyset_page(request, areas, key="path", cursor=cursor, limit=limit, count=count)
+    page = keyset_page(request, areas, keys=["path"], cursor=cursor, limit=limit, count=count)
     return {**page, "items": [area_out(a) for a in page.pop("rows")]}
 
 

@@ -9,6 +9,7 @@ import datetime
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Schema
@@ -128,10 +129,14 @@ def require(user, action: str, path: str) -> None:
 
 # --- pagination ---------------------------------------------------------------------------------
 
-IdCursor = Annotated[
-    str | None,
-    Query(None, pattern=r"^[0-9]{1,18}$", description="Opaque cursor from the previous page's `next_cursor`."),
-]
+def cursor_param(parts: int, path_first: bool = False):
+    """A query parameter for a keyset cursor of ``parts`` dot-separated numbers (an area path first)."""
+    first = r"[0-9]{1,120}" if path_first else r"[0-9]{1,18}"
+    pattern = "^" + r"\.".join([first] + [r"[0-9]{1,18}"] * (parts - 1)) + "$"
+    return Annotated[str | None, Query(None, pattern=pattern, description="The previous page's `next_cursor`.")]
+
+
+IdCursor = cursor_param(1)
 Limit = Annotated[int, Query(50, ge=1, le=200, description="Page size (default 50, at most 200).")]
 
 
@@ -141,21 +146,44 @@ class PageMeta(Out):
     count: int | None = Field(None, description="Total matching rows, only when `count=true` was asked.")
 
 
-def keyset_page(request, queryset, *, key: str, cursor: str | None, limit: int, count: bool = False,
+def _value(obj, key: str):
+    for part in key.split("__"):
+        obj = getattr(obj, part)
+    return obj
+
+
+def after(keys, values, descending=False) -> Q:
+    """Rows after ``values`` in the order of ``keys`` (a row-value comparison spelled out).
+
+    The first key's own bound comes first so the database can start its index range there.
+    """
+    op = "lt" if descending else "gt"
+    q = Q(**{f"{keys[0]}__{op}e": values[0]})
+    alternatives = Q()
+    for i, key in enumerate(keys):
+        term = Q(**{f"{key}__{op}": values[i]})
+        for earlier, value in zip(keys[:i], values[:i], strict=True):
+            term &= Q(**{earlier: value})
+        alternatives |= term
+    return q & alternatives
+
+
+def keyset_page(request, queryset, *, keys=("id",), cursor: str | None, limit: int, count: bool = False,
                 descending: bool = False) -> dict[str, Any]:
-    """One page of ``queryset`` ordered by the unique ``key``, starting after ``cursor``.
+    """One page of ``queryset`` in the order of ``keys`` (unique together), after ``cursor``.
 
     Keyset pagination costs the same on page 1 and page 10,000 (no OFFSET), and skips the
     COUNT(*) unless asked: among a million residents the count costs more than the page itself
-    (benchmarks/resident_list_api.py measures both).
+    (benchmarks/resident_list_api.py measures both). Lists follow the area tree (keys starting
+    with the area path), so a scoped page is read from where the caller's subtree starts.
     """
     total = queryset.count() if count else None
     if cursor:
-        queryset = queryset.filter(**{f"{key}__{'lt' if descending else 'gt'}": cursor})
-    rows = list(queryset.order_by(f"-{key}" if descending else key)[: limit + 1])
+        queryset = queryset.filter(after(keys, cursor.split("."), descending))
+    rows = list(queryset.order_by(*[f"-{k}" if descending else k for k in keys])[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = str(getattr(rows[-1], key)) if more else None
+    next_cursor = ".".join(str(_value(rows[-1], k)) for k in keys) if more else None
     next_url = None
     if next_cursor:
         params = request.GET.copy()
@@ -201,5 +229,5 @@ def history_entry(entry: AuditEntry) -> dict:
 def history_page(request, obj, *, cursor, limit) -> dict:
     """The change log of ``obj``, newest first. The caller has already checked ``obj`` is visible."""
     entries = AuditEntry.objects.filter(model=obj._meta.label_lower, object_id=str(obj.pk))
-    page = keyset_page(request, entries, key="id", cursor=cursor, limit=limit, descending=True)
+    page = keyset_page(request, entries, cursor=cursor, limit=limit, descending=True)
     return {**page, "items": [history_entry(e) for e in page.pop("rows")]}

@@ -18,6 +18,7 @@ from frontline.core.apikit import (
     PageMeta,
     RecordId,
     conflict_from,
+    cursor_param,
     get_visible,
     history_page,
     keyset_page,
@@ -74,6 +75,11 @@ class HouseholdPatch(BodySchema):
     notes: text(2000) | None = None
 
 
+# The ledger's order: by area (its path), then household; a scoped page starts where the subtree does.
+LEDGER_ORDER = ["area__path", "id"]
+HouseholdCursor = cursor_param(2, path_first=True)
+
+
 def household_out(h: Household) -> dict:
     return {"id": h.pk, "room": h.room, "floor": h.floor, "notes": h.notes, "area": area_ref(h.area)}
 
@@ -95,16 +101,16 @@ def _visible(user, pk) -> Household:
 
 
 @router.get("", response={200: HouseholdPage, **ERRORS}, summary="List households")
-def list_households(request, filters: Query[HouseholdFilters], cursor: IdCursor = None, limit: Limit = 50,
+def list_households(request, filters: Query[HouseholdFilters], cursor: HouseholdCursor = None, limit: Limit = 50,
                     count: bool = False):
-    """Households in your scope, a page at a time (keyset pagination by id)."""
+    """Households in your scope in the order of the area tree, a page at a time (keyset pagination)."""
     households = Household.objects.restrict(request.user).select_related("area")
     if filters.area:
         area = get_visible(Area.objects, request.user, pk=filters.area)
         households = households.in_area(area)
     if filters.q and filters.q.strip():
         households = households.filter(room__startswith=filters.q.strip())
-    page = keyset_page(request, households, key="id", cursor=cursor, limit=limit, count=count)
+    page = keyset_page(request, households, keys=LEDGER_ORDER, cursor=cursor, limit=limit, count=count)
     return {**page, "items": [household_out(h) for h in page.pop("rows")]}
 
 

@@ -90,6 +90,24 @@ def test_search_by_id_number_is_exact_and_scoped(world):
     assert ids(send(token_client(world.worker_b), "get", f"/residents?q={number}")) == []
 
 
+def test_pages_follow_the_ledger_order_across_areas(world):
+    for i, household in enumerate((world.household_c, world.household_a, world.household_b) * 2):
+        services.create_resident(household=household, name=f"住户{i}", id_number=make_id_number(seq=300 + i))
+    client = token_client(world.street_officer)
+    page = send(client, "get", "/residents?limit=2").json()
+    seen = [i["id"] for i in page["items"]]
+    while page["next"]:
+        page = client.get(page["next"]).json()
+        seen += [i["id"] for i in page["items"]]
+    expected = Resident.objects.order_by("household__area__path", "household_id", "id").values_list("pk", flat=True)
+    assert seen == list(expected)
+
+
+def test_a_malformed_cursor_is_422(world):
+    response = send(token_client(world.worker_a), "get", "/residents?cursor=12")
+    assert response.status_code == 422 and response.json()["details"][0]["field"] == "cursor"
+
+
 def test_list_pages_with_a_next_link_and_optional_count(world):
     for i in range(5):
         services.create_resident(household=world.household_a, name=f"居民{i}", id_number=make_id_number(seq=100 + i))
@@ -395,3 +413,17 @@ def test_no_credentials_is_401(client, world):
                          ("patch", f"/households/{h}"), ("delete", f"/households/{h}")]:
         response = send(client, method, path, {} if method in ("post", "patch") else None)
         assert response.status_code == 401, (method, path)
+
+
+@pytest.mark.parametrize("sparse", [0, 3000])
+def test_tag_and_name_filters_give_the_same_rows_whichever_way_they_are_joined(world, monkeypatch, sparse):
+    from frontline.residents import api as residents_api
+
+    monkeypatch.setattr(residents_api, "SPARSE", sparse)
+    services.update_resident(world.resident_a, tags=["disabled"])
+    services.update_resident(world.resident_c, tags=["disabled", "hardship"])
+    client = token_client(world.street_officer)
+    assert ids(send(client, "get", "/residents?tag=disabled")) == [world.resident_a.pk, world.resident_c.pk]
+    assert ids(send(client, "get", "/residents?q=cxm")) == [world.resident_a.pk]
+    assert ids(send(client, "get", "/residents?q=李")) == [world.resident_b.pk]
+    assert ids(send(token_client(world.worker_b), "get", "/residents?tag=disabled")) == []
