@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves Swagger UI from its own static files at /api/v1/docs (no CDN)
     "frontline.core",
     "frontline.accounts",
     "frontline.areas",
