@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import household_views, views
+from . import household_views, import_views, views
 
 app_name = "residents"
 urlpatterns = [
@@ -15,4 +15,11 @@ urlpatterns = [
     path("households/<int:pk>/edit/", household_views.HouseholdFormView.as_view(), name="household_edit"),
     path("households/<int:pk>/delete/", household_views.HouseholdDeleteView.as_view(), name="household_delete"),
     path("households/<int:household_pk>/new-resident/", views.ResidentCreateView.as_view(), name="create"),
+    # Ledger import and export (import_views.py)
+    path("import/", import_views.ImportView.as_view(), name="import"),
+    path("import/template.xlsx", import_views.TemplateDownloadView.as_view(), name="import_template"),
+    path("import/<slug:job>/", import_views.ImportResultView.as_view(), name="import_result"),
+    path("import/<slug:job>/progress/", import_views.ImportProgressView.as_view(), name="import_progress"),
+    path("import/<slug:job>/confirm/", import_views.ImportConfirmView.as_view(), name="import_confirm"),
+    path("export/", import_views.ExportView.as_view(), name="export"),
 ]
