@@ -29,6 +29,15 @@ RULES_BEYOND_JSON_SCHEMA = {
     ("PATCH", "/api/v1/areas/{id}"),  # moving: the same
     ("POST", "/api/v1/households"),  # a household belongs to a compound, building or unit
     ("PATCH", "/api/v1/households/{id}"),  # moving: the same
+    # Checkpoints: time ranges (an end after its start, statistics at most a year), a temperature
+    # typed as text (3.73 or 373 is refused), signed QR tokens, plate shapes, opening hours that
+    # differ, a person identified before a passage is recorded, and body ids given as 1.0.
+    *{(method, f"/api/v1/checkpoints{path}") for method, path in [
+        ("POST", "/gates"), ("PATCH", "/gates/{gate_id}"), ("POST", "/gates/{gate_id}/identify"),
+        ("POST", "/passages"), ("POST", "/vehicles"), ("POST", "/policies"), ("POST", "/exemptions"),
+        ("POST", "/passes"), ("POST", "/isolations"), ("POST", "/errands"), ("POST", "/venues"),
+        ("POST", "/scans"), ("GET", "/stats"), ("POST", "/passages/{passage_id}/override"),
+    ]},
 }
 
 

@@ -16,11 +16,13 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from frontline.api import ERRORS
 from frontline.areas.models import Area
+from frontline.core.apikit import Conflict
 from frontline.core.scoping import get_scoped_or_404
 from frontline.residents.models import Household, Resident
 
@@ -43,16 +45,17 @@ from .models import (
 from .policy import Checks, parse_temperature
 from .schemas import (
     MAX_ID,
-    BatchIn,
-    BatchOut,
-    ContactOut,
+    CheckpointReasonIn,
     ErrandIn,
     ErrandOut,
     ExemptionIn,
     ExemptionOut,
+    GateBatchIn,
+    GateBatchOut,
     GateIn,
     GateOut,
     GatePatch,
+    GateStatsRow,
     IdentifyIn,
     IdentifyOut,
     IsoDate,
@@ -65,14 +68,13 @@ from .schemas import (
     PassOut,
     PolicyIn,
     PolicyOut,
-    ReasonIn,
-    ScanIn,
-    ScanOut,
-    StatsRow,
     VehicleIn,
     VehicleOut,
+    VenueContactOut,
     VenueIn,
     VenueOut,
+    VenueScanIn,
+    VenueScanOut,
     decision_out,
     passage_out,
     person_out,
@@ -232,6 +234,8 @@ def get_passage(request, passage_id: RecordId):
 def override(request, passage_id: RecordId, body: OverrideIn):
     """A supervisor lets a refused person through, with a reason (needs the ``override`` right)."""
     passage = get_scoped_or_404(Passage.objects.select_related("gate__compound"), request.user, "view", pk=passage_id)
+    if passage.decision != "refused" or passage.overridden_by_id:
+        raise Conflict(_("Only a refusal not yet overridden can be overridden."))
     return passage_out(services.override_passage(passage, actor=request.user, reason=body.reason, source="api"))
 
 
@@ -263,8 +267,8 @@ def _batch_item(request, item: dict) -> tuple[str, str, dict | None]:
     raise ValidationError({"kind": f"unknown kind {kind!r}: passage, vehicle or errand"})
 
 
-@router.post("/batch", response={200: BatchOut, **ERRORS})
-def batch(request, body: BatchIn):
+@router.post("/batch", response={200: GateBatchOut, **ERRORS})
+def batch(request, body: GateBatchIn):
     """The gate screen's offline queue (FrontlineQueue). Each item is stored once by its
     ``client_id``; a replay answers ``duplicate`` with the stored outcome; bad input answers
     ``rejected`` with the reason. Server time decides; the phone's ``client_time`` is kept."""
@@ -341,8 +345,10 @@ def create_policy(request, body: PolicyIn):
 
 
 @router.post("/policies/{policy_id}/end", response={200: PolicyOut, **ERRORS})
-def end_policy(request, policy_id: RecordId, body: ReasonIn):
+def end_policy(request, policy_id: RecordId, body: CheckpointReasonIn):
     p = get_scoped_or_404(ExitPolicy.objects.select_related("area"), request.user, "view", pk=policy_id)
+    if p.effective_until is not None and p.effective_until <= timezone.now():
+        raise Conflict(_("This policy has already ended."))
     return policy_out(services.end_policy(p, reason=body.reason, actor=request.user, source="api"))
 
 
@@ -372,8 +378,10 @@ def create_exemption(request, body: ExemptionIn):
 
 
 @router.post("/exemptions/{exemption_id}/revoke", response={200: ExemptionOut, **ERRORS})
-def revoke_exemption(request, exemption_id: RecordId, body: ReasonIn):
+def revoke_exemption(request, exemption_id: RecordId, body: CheckpointReasonIn):
     e = get_scoped_or_404(Exemption.objects.select_related("resident__household__area"), request.user, "view", pk=exemption_id)
+    if e.revoked_at:
+        raise Conflict(_("Already revoked."))
     return exemption_out(services.revoke_exemption(e, reason=body.reason, actor=request.user, source="api"))
 
 
@@ -402,8 +410,10 @@ def create_pass(request, body: PassIn):
 
 
 @router.post("/passes/{pass_id}/revoke", response={200: PassOut, **ERRORS})
-def revoke_pass(request, pass_id: RecordId, body: ReasonIn):
+def revoke_pass(request, pass_id: RecordId, body: CheckpointReasonIn):
     p = get_scoped_or_404(Pass.objects.select_related("household__area"), request.user, "view", pk=pass_id)
+    if p.revoked_at:
+        raise Conflict(_("Already revoked."))
     return pass_out(services.revoke_pass(p, reason=body.reason, actor=request.user, source="api"))
 
 
@@ -431,8 +441,10 @@ def create_isolation(request, body: IsolationIn):
 
 
 @router.post("/isolations/{isolation_id}/lift", response={200: IsolationOut, **ERRORS})
-def lift_isolation(request, isolation_id: RecordId, body: ReasonIn):
+def lift_isolation(request, isolation_id: RecordId, body: CheckpointReasonIn):
     i = get_scoped_or_404(HomeIsolation.objects.select_related("resident__household__area"), request.user, "view", pk=isolation_id)
+    if i.lifted_at:
+        raise Conflict(_("Already lifted."))
     return isolation_out(services.lift_home_isolation(i, reason=body.reason, actor=request.user, source="api"))
 
 
@@ -486,7 +498,7 @@ def scan_out(s) -> dict:
             "resident_id": s.resident_id}
 
 
-def _scan(request, body: ScanIn):
+def _scan(request, body: VenueScanIn):
     venue = services.venue_from_token(body.venue_token)
     if not Venue.objects.restrict(request.user).filter(pk=venue.pk).exists():
         raise Http404
@@ -494,15 +506,15 @@ def _scan(request, body: ScanIn):
                                 resident_token=body.resident_token, client_id=body.client_id, client_time=body.client_time)
 
 
-@router.post("/scans", response={200: ScanOut, 201: ScanOut, **ERRORS})
-def create_scan(request, body: ScanIn):
+@router.post("/scans", response={200: VenueScanOut, 201: VenueScanOut, **ERRORS})
+def create_scan(request, body: VenueScanIn):
     """One check-in from a venue-code app: the venue code's content and the person."""
     scan, created = _scan(request, body)
     return Status(201 if created else 200, scan_out(scan))
 
 
-@router.post("/scans/batch", response={200: BatchOut, **ERRORS})
-def scan_batch(request, body: BatchIn):
+@router.post("/scans/batch", response={200: GateBatchOut, **ERRORS})
+def scan_batch(request, body: GateBatchIn):
     """Check-ins queued by a venue-code app (the FrontlineQueue contract)."""
     results = []
     for item in body.items:
@@ -511,7 +523,7 @@ def scan_batch(request, body: BatchIn):
             results.append({"client_id": client_id, "status": "rejected", "message": "client_id is required", "data": None})
             continue
         try:
-            scan, created = _scan(request, ScanIn.model_validate(item))
+            scan, created = _scan(request, VenueScanIn.model_validate(item))
             results.append({"client_id": client_id, "status": "created" if created else "duplicate", "message": "",
                             "data": _jsonable(scan_out(scan))})
         except (ValidationError, pydantic.ValidationError, PermissionDenied, Http404) as exc:
@@ -519,7 +531,7 @@ def scan_batch(request, body: BatchIn):
     return {"results": results}
 
 
-@router.get("/scans/{scan_id}/contacts", response={200: list[ContactOut], **ERRORS})
+@router.get("/scans/{scan_id}/contacts", response={200: list[VenueContactOut], **ERRORS})
 def scan_contacts(request, scan_id: RecordId, minutes: Annotated[int, Query(30, ge=1, le=1440)] = 30):
     """Everyone at the same venue within ±``minutes`` of this check-in (one index range)."""
     scan = get_scoped_or_404(VenueScan.objects, request.user, "view", pk=scan_id)
@@ -535,7 +547,7 @@ def scan_contacts(request, scan_id: RecordId, minutes: Annotated[int, Query(30, 
 
 # --- statistics ----------------------------------------------------------------------------------
 
-@router.get("/stats", response={200: list[StatsRow], **ERRORS})
+@router.get("/stats", response={200: list[GateStatsRow], **ERRORS})
 def gate_stats(request, date_from: IsoDate | None = None, date_to: IsoDate | None = None,
                gate: Annotated[int | None, Query(None, ge=1, le=MAX_ID)] = None):
     """Per gate and day: passages in/out, refusals by rule, fevers, overrides, visitors, vehicles."""

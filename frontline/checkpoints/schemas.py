@@ -83,7 +83,7 @@ class GateOut(Schema):
     open_now: bool
 
 
-class PersonOut(Schema):
+class GatePersonOut(Schema):
     id: int
     name: str = Field(description="Masked: 曾*明.")
     id_number: str = Field(description="Masked: 610103********123X.")
@@ -92,14 +92,14 @@ class PersonOut(Schema):
     household_id: int
 
 
-class HouseholdOut(Schema):
+class GateHouseholdOut(Schema):
     id: int
     label: str
-    members: list[PersonOut]
+    members: list[GatePersonOut]
     out_now: list[int] = Field(description="Ids of the members who are out now.")
 
 
-class DecisionOut(Schema):
+class GateDecisionOut(Schema):
     decision: Literal["allowed", "refused"]
     rule: str
     rule_label: str
@@ -122,10 +122,10 @@ class IdentifyOut(Schema):
     status: Literal["resident", "choose", "choose_member", "unknown", "refused", "error"]
     method: str
     message: str = ""
-    resident: PersonOut | None = None
-    household: HouseholdOut | None = None
-    candidates: list[PersonOut] = []
-    preview: DecisionOut | None = None
+    resident: GatePersonOut | None = None
+    household: GateHouseholdOut | None = None
+    candidates: list[GatePersonOut] = []
+    preview: GateDecisionOut | None = None
     id_number: str = Field("", description="A valid ID number not found in this compound (masked), for the visitor form.")
 
 
@@ -166,7 +166,7 @@ class PassageOut(Schema):
     at: datetime.datetime
     client_time: datetime.datetime | None
     method: str
-    resident: PersonOut | None
+    resident: GatePersonOut | None
     visitor: str | None
     household_id: int | None
     health_code: str
@@ -193,19 +193,19 @@ class OverrideIn(BodySchema):
     reason: str = Field(..., min_length=1, max_length=300, pattern=NO_NUL)
 
 
-class BatchIn(BodySchema):
+class GateBatchIn(BodySchema):
     items: list[dict] = Field(..., max_length=500, description="Queued submissions: passages, vehicles or errands (``kind``).")
 
 
-class BatchResult(Schema):
+class GateBatchResult(Schema):
     client_id: str
     status: Literal["created", "duplicate", "rejected"]
     message: str = ""
     data: dict | None = None
 
 
-class BatchOut(Schema):
-    results: list[BatchResult]
+class GateBatchOut(Schema):
+    results: list[GateBatchResult]
 
 
 class VehicleIn(BodySchema):
@@ -256,7 +256,7 @@ class PolicyOut(Schema):
     description: str
 
 
-class ReasonIn(BodySchema):
+class CheckpointReasonIn(BodySchema):
     reason: str = Field(..., min_length=1, max_length=300, pattern=NO_NUL)
 
 
@@ -270,7 +270,7 @@ class ExemptionIn(BodySchema):
 
 class ExemptionOut(Schema):
     id: int
-    resident: PersonOut
+    resident: GatePersonOut
     kind: str
     evidence: str
     valid_from: datetime.datetime
@@ -306,7 +306,7 @@ class IsolationIn(BodySchema):
 
 class IsolationOut(Schema):
     id: int
-    resident: PersonOut
+    resident: GatePersonOut
     start: datetime.datetime
     end: datetime.datetime
     reason: str
@@ -323,7 +323,7 @@ class ErrandIn(BodySchema):
 
 class ErrandOut(Schema):
     id: int
-    resident: PersonOut
+    resident: GatePersonOut
     what: str
     status: str
     passage_id: int | None
@@ -345,7 +345,7 @@ class VenueOut(Schema):
     token: str
 
 
-class ScanIn(BodySchema):
+class VenueScanIn(BodySchema):
     venue_token: str = Field(..., min_length=1, max_length=300, description="The venue code's content (FLV1.…, pattern=NO_NUL).")
     id_number: str = Field("", max_length=40, pattern=NO_NUL)
     phone: str = Field("", max_length=30, pattern=NO_NUL)
@@ -354,7 +354,7 @@ class ScanIn(BodySchema):
     client_time: IsoDateTime | None = None
 
 
-class ScanOut(Schema):
+class VenueScanOut(Schema):
     id: int
     venue_id: int
     scanned_at: datetime.datetime
@@ -362,14 +362,14 @@ class ScanOut(Schema):
     resident_id: int | None
 
 
-class ContactOut(Schema):
+class VenueContactOut(Schema):
     scan_id: int
     venue_id: int
     scanned_at: datetime.datetime
-    resident: PersonOut | None
+    resident: GatePersonOut | None
 
 
-class StatsRow(Schema):
+class GateStatsRow(Schema):
     gate_id: int
     gate: str
     day: datetime.date

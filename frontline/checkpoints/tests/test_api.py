@@ -173,6 +173,8 @@ def test_exemptions_passes_isolations_over_the_api(world, login, gate_a):
     r = post(client, f"{API}/passes", {"household_id": world.household_a.pk, "valid_until": (now + datetime.timedelta(days=7)).isoformat()})
     assert r.status_code == 201 and r.json()["token"].startswith("FLP1.")
     assert post(client, f"{API}/passes/{r.json()['id']}/revoke", {"reason": "遗失"}).status_code == 200
+    again = post(client, f"{API}/passes/{r.json()['id']}/revoke", {"reason": "遗失"})
+    assert again.status_code == 409 and again.json()["code"] == "conflict"
     other = Client()
     other.force_login(world.worker_b)
     assert post(other, f"{API}/passes", {"household_id": world.household_a.pk, "valid_until": now.isoformat()}).status_code == 404
@@ -202,3 +204,19 @@ def test_a_revoked_pass_of_another_compound_reveals_nothing_of_that_household(wo
     r = post(login(world.volunteer_a), f"{API}/gates/{gate_a.pk}/identify", {"value": tokens.pass_token(other)}).json()
     assert r["status"] == "refused" and r["preview"]["rule"] == "pass_other_compound"
     assert r["household"] is None and "遗失" not in json.dumps(r)
+
+
+def test_our_schema_names_are_not_shadowed_in_the_openapi_document():
+    """django-ninja names components by class name; a same-named schema of another app would
+    silently replace ours (or ours theirs)."""
+    from ninja import Schema
+
+    from frontline.api import api
+    from frontline.checkpoints import schemas
+
+    components = api.get_openapi_schema()["components"]["schemas"]
+    ours = [v for v in vars(schemas).values() if isinstance(v, type) and issubclass(v, Schema)
+            and v.__module__ == schemas.__name__ and v.__name__ in components]
+    assert len(ours) > 20
+    for model in ours:
+        assert set(components[model.__name__]["properties"]) == set(model.model_fields), model.__name__
