@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "frontline.accounts",
     "frontline.areas",
     "frontline.residents",
+    "frontline.screening",
 ]
 
 MIDDLEWARE = [
