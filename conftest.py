@@ -68,3 +68,13 @@ def logged_in_page(page, live_server, transactional_db, world):
         return page
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Login throttling and progress live in the cache; no test sees another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

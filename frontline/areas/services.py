@@ -59,6 +59,11 @@ def move_area(area: Area, new_parent: Area, *, actor=None, source="web") -> Area
     _check(actor, "change", new_parent.path)
     if new_parent.path.startswith(area.path):
         raise ValidationError(_("An area cannot move inside itself."))
+    if Area.LEVELS.index(area.kind) <= Area.LEVELS.index(new_parent.kind):
+        raise ValidationError(_("A %(kind)s cannot lie inside a %(parent)s.") % {
+            "kind": area.get_kind_display(), "parent": new_parent.get_kind_display()})
+    if new_parent.children.filter(name=area.name).exclude(pk=area.pk).exists():
+        raise ValidationError(_("%(parent)s already has an area named %(name)s.") % {"parent": new_parent.name, "name": area.name})
     before = audit.snapshot(area)
     old = area.path
     new = new_parent.path + _chunk(area.pk)

@@ -1,0 +1,137 @@
+"""The demo: two communities from the seed articles and one login per role.
+
+盐湖区中城街道八一西街社区 (Yuncheng): three family compounds, 54 households, 162 people.
+未央区谭家街道绿地香树花城社区 (Xi'an): about 2,300 households in three phases.
+"""
+
+import random
+from importlib import import_module
+
+from django.db import transaction
+
+from frontline.accounts.models import RoleAssignment, User
+from frontline.areas.models import Area
+from frontline.areas.services import create_area
+
+from . import people
+from .bulk import BulkBuilder
+
+DEMO_PASSWORD = "frontline-2022"
+
+# username, display name, role, path of area names from the city down (None: superuser)
+USERS = [
+    ("admin", "系统管理员", None, None),
+    ("city_admin", "市指挥部", "city_admin", ["西安市"]),
+    ("street_officer", "谭家街道办", "street_officer", ["西安市", "未央区", "谭家街道"]),
+    ("secretary", "薛书记", "community_secretary", ["西安市", "未央区", "谭家街道", "绿地香树花城社区"]),
+    ("worker", "社区工作者", "community_worker", ["西安市", "未央区", "谭家街道", "绿地香树花城社区"]),
+    ("grid", "网格员", "grid_worker", ["西安市", "未央区", "谭家街道", "绿地香树花城社区", "香树花城一期"]),
+    ("cadre", "王瑨(下沉干部)", "deployed_cadre", ["西安市", "未央区", "谭家街道", "绿地香树花城社区", "香树花城二期"]),
+    ("leader", "楼栋长", "building_leader", ["西安市", "未央区", "谭家街道", "绿地香树花城社区", "香树花城一期", "1号楼"]),
+    ("volunteer", "志愿者", "volunteer", ["西安市", "未央区", "谭家街道", "绿地香树花城社区", "香树花城一期"]),
+    ("sampler", "采样医生", "sampler", ["西安市", "未央区", "谭家街道", "绿地香树花城社区"]),
+    ("lab", "检测实验室", "lab", ["西安市"]),
+    ("wangtao", "王涛(八一西街网格员)", "grid_worker", ["运城市", "盐湖区", "中城街道", "八一西街社区"]),
+]
+
+YUNCHENG_COMPOUNDS = [("盐湖区畜牧局家属院", 20), ("动物检疫站家属院", 16), ("煤建公司家属院", 18)]
+XIAN_PHASES = [("香树花城一期", 8), ("香树花城二期", 8), ("香树花城三期", 8)]
+
+
+def _path(names):
+    area = None
+    for name in names:
+        area = Area.objects.get(parent=area, name=name)
+    return area
+
+
+def _sizes(rnd, households, people_total):
+    """Household sizes (1–6) that add up to exactly ``people_total``."""
+    sizes = [rnd.choice([1, 2, 2, 3, 3, 3, 4, 4, 5]) for _ in range(households)]
+    while sum(sizes) != people_total:
+        i = rnd.randrange(households)
+        if sum(sizes) < people_total and sizes[i] < 6:
+            sizes[i] += 1
+        elif sum(sizes) > people_total and sizes[i] > 1:
+            sizes[i] -= 1
+    return sizes
+
+
+def build_yuncheng(builder):
+    street = create_area(name="中城街道", kind="street", parent=create_area(
+        name="盐湖区", kind="district", parent=create_area(name="运城市", kind="city")))
+    community = create_area(name="八一西街社区", kind="community", parent=street)
+    rnd = random.Random(54)
+    sizes = iter(_sizes(rnd, 54, 162))
+    builder.ids = people.IDNumbers(people.AREA_CODES["yuncheng"])
+    for name, households in YUNCHENG_COMPOUNDS:
+        compound = builder.area(name, "compound", community)
+        buildings = 2 if households > 16 else 1
+        made = 0
+        for b in range(1, buildings + 1):
+            building = builder.area(f"{b}号楼", "building", compound)
+            for u in (1, 2):
+                unit = builder.area(f"{u}单元", "unit", building)
+                share = households // (buildings * 2) + (1 if made < households % (buildings * 2) else 0)
+                for k in range(share):
+                    floor = k // 2 + 1
+                    builder.household(unit, f"{floor}0{k % 2 + 1}", floor, size=next(sizes))
+                made += 1
+    builder.flush()
+
+
+def build_xian(builder):
+    street = create_area(name="谭家街道", kind="street", parent=create_area(
+        name="未央区", kind="district", parent=create_area(name="西安市", kind="city")))
+    community = create_area(name="绿地香树花城社区", kind="community", parent=street)
+    builder.ids = people.IDNumbers(people.AREA_CODES["xian"])
+    for name, buildings in XIAN_PHASES:
+        compound = builder.area(name, "compound", community)
+        for b in range(1, buildings + 1):
+            building = builder.area(f"{b}号楼", "building", compound)
+            for u in (1, 2):
+                unit = builder.area(f"{u}单元", "unit", building)
+                for floor in range(1, 25):
+                    for room in (1, 2):
+                        builder.household(unit, f"{floor}{room:02d}", floor)
+    builder.flush()
+
+
+def ensure_users():
+    """Create (or reset) one login per role; returns [(username, password, display, role, area)]."""
+    logins = []
+    for username, display, role, names in USERS:
+        user = User.objects.filter(username=username).first() or User(username=username)
+        user.display_name = display
+        user.is_superuser = user.is_staff = role is None
+        user.is_active = True
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        area = None
+        if role:
+            area = _path(names)
+            RoleAssignment.objects.get_or_create(user=user, role=role, area=area)
+        logins.append((username, DEMO_PASSWORD, display, role or "superuser", area.full_name() if area else "—"))
+    return logins
+
+
+def build_demo(stdout=None) -> dict:
+    """Build the demo once; later calls only reset the logins. Other apps add their own demo
+    data through an optional ``frontline.<app>.demo.build(stdout)``."""
+    created = False
+    if not Area.objects.filter(parent=None, name="西安市").exists():
+        with transaction.atomic():
+            builder = BulkBuilder(seed=2022)
+            build_yuncheng(builder)
+            build_xian(builder)
+            builder.finish()
+        created = True
+    logins = ensure_users()
+    if created:
+        for app in ("screening", "checkpoints"):
+            try:
+                module = import_module(f"frontline.{app}.demo")
+            except ModuleNotFoundError:
+                continue
+            module.build(stdout=stdout)
+    return {"created": created, "logins": logins}
