@@ -136,7 +136,11 @@ def resolve_many(round_obj, items, *, interactive: bool) -> list:
                     parsed_ids[i] = parse_id(fields["id_number"])
                     by_id_hash.setdefault(out[i].id_hash, []).append(i)
             elif item.get("resident"):
-                by_pk.setdefault(int(item["resident"]), []).append(i)
+                try:
+                    resident_id = int(item["resident"])
+                except (TypeError, ValueError):
+                    raise ScreeningError("unknown_resident", _("Unknown resident.")) from None
+                by_pk.setdefault(resident_id, []).append(i)
             elif item.get("pass"):
                 resident_id = passes.read(item["pass"])
                 if resident_id is None:
