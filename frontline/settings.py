@@ -119,6 +119,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# The shared CSS and scripts (app.css, offline-queue.js) live outside any app's static folder.
+STATICFILES_DIRS = [BASE_DIR / "frontline" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

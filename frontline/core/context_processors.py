@@ -9,6 +9,7 @@ NAV = [
     ("residents:list", _("Residents"), "view"),
     ("residents:import", _("Import"), "import"),
     ("residents:export", _("Export"), "export"),
+    ("screening:index", _("Mass testing"), "view"),
 ]
 
 
