@@ -10,6 +10,7 @@ NAV = [
     ("residents:import", _("Import"), "import"),
     ("residents:export", _("Export"), "export"),
     ("screening:index", _("Mass testing"), "view"),
+    ("screening:result_import", _("Import lab results"), "lab"),
 ]
 
 
