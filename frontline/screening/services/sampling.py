@@ -20,7 +20,7 @@ import uuid
 from collections import defaultdict
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from frontline.core import context
 from frontline.core.models import AuditEntry
 from frontline.core.scoping import user_can
+from frontline.residents.models import Resident
 
 from .. import barcodes
 from ..models import Desk, DeskAction, HomeTask, Round, Sample, Tube, Visitor
@@ -154,12 +155,20 @@ class _Batch:
         return [(i, it) for i, it in enumerate(self.items) if self.outcomes[i] is None and it["_kind"] in kinds]
 
     def _answer_stored(self):
+        """Items whose client id is stored already are answered from the stored row."""
         pending = self._pending()
         if not pending:
             return
         cids = [it["_cid"] for _i, it in pending]
-        samples = {s.client_id: s for s in Sample.objects.filter(client_id__in=cids).select_related("tube", "resident", "visitor")}
-        actions = {a.client_id: a for a in DeskAction.objects.filter(client_id__in=cids)}
+        # One round trip for the common answer (nothing stored yet): both tables in one query.
+        hits = list(Sample.objects.filter(client_id__in=cids).order_by().values_list("client_id", Value("s")).union(
+            DeskAction.objects.filter(client_id__in=cids).order_by().values_list("client_id", Value("a")), all=True))
+        if not hits:
+            return
+        stored = {cid for cid, kind in hits if kind == "s"}
+        stored_actions = {cid for cid, kind in hits if kind == "a"}
+        samples = {s.client_id: s for s in Sample.objects.filter(client_id__in=stored).select_related("tube", "resident", "visitor")}
+        actions = {a.client_id: a for a in DeskAction.objects.filter(client_id__in=stored_actions)}
         for i, it in pending:
             if it["_cid"] in samples:
                 s = samples[it["_cid"]]
@@ -255,17 +264,13 @@ class _Batch:
         self.stored_targets = stored_targets
 
         tube_ids = {s.tube_id for s in stored_targets.values()}
-        if barcodes_wanted:
-            existing = set(Tube.objects.filter(barcode__in=list(barcodes_wanted)).values_list("barcode", flat=True))
+        locked = self._locked(tube_ids, barcodes_wanted)
+        new = [self._new_tube(code, place) for code, place in barcodes_wanted.items() if code not in {t.barcode for t in locked}]
+        if new:
             # A tube is opened by its first scan (it may have been scanned offline). Two desks
             # opening the same new tube at once: one insert wins, the other does nothing.
-            new = [self._new_tube(code, place) for code, place in barcodes_wanted.items() if code not in existing]
-            if new:
-                Tube.objects.bulk_create(new, ignore_conflicts=True)
-        locked = []
-        if tube_ids or barcodes_wanted:
-            which = Q(pk__in=list(tube_ids)) | Q(barcode__in=list(barcodes_wanted))
-            locked = list(Tube.objects.select_for_update().filter(which).order_by("pk"))
+            Tube.objects.bulk_create(new, ignore_conflicts=True)
+            locked = self._locked(tube_ids, barcodes_wanted)
         self.tubes = {t.barcode: t for t in locked}
         self.tubes_by_id = {t.pk: t for t in locked}
         for s in stored_targets.values():
@@ -273,6 +278,14 @@ class _Batch:
         for t in self.tubes.values():
             t._added = []
             t._dirty = False
+
+    @staticmethod
+    def _locked(tube_ids, codes):
+        """The tubes, locked in id order (two batches never wait on each other in a circle)."""
+        if not tube_ids and not codes:
+            return []
+        which = Q(pk__in=list(tube_ids)) | Q(barcode__in=list(codes))
+        return list(Tube.objects.select_for_update().filter(which).order_by("pk"))
 
     def _new_tube(self, code, place):
         return Tube(barcode=code, round=place.round, site=place.desk.site if place.desk else None, desk=place.desk,
@@ -332,7 +345,7 @@ class _Batch:
         tube.used += 1
         tube._dirty = True
         sample = Sample(
-            round_id=place.round.pk, tube=tube, slot=tube.used, resident=person.resident, client_id=it["_cid"],
+            round_id=place.round.pk, tube=tube, slot=tube.used, resident_id=person.resident.pk if person.resident else None, client_id=it["_cid"],
             client_time=_client_time(it.get("client_time")), created_at=self.now, desk=place.desk, staff=self._actor_or_none(),
             source=Sample.Source.HOME if place.task else self.source, green_channel=bool(person.green_reasons) or bool(it.get("green_channel")),
             repeat=repeat, area_path=place.area_path,
@@ -360,14 +373,14 @@ class _Batch:
         """One tube per household: the first resident decides the household and the capacity."""
         if person.resident is None:
             return
-        household = person.resident.household
+        household_id = person.resident.household_id
         if tube.household_id is None:
             if tube.used == 0:
-                present = household.residents.filter(status="present").count()
-                tube.household_id = household.pk
+                present = Resident.objects.filter(household_id=household_id, status=Resident.Status.PRESENT).count()
+                tube.household_id = household_id
                 tube.capacity = max(1, min(present, tube.capacity))
             return
-        if tube.household_id != household.pk:
+        if tube.household_id != household_id:
             raise Conflict("tube_other_household", _("Tube %(code)s holds household %(room)s; use a new tube for this household.")
                            % {"code": tube.barcode, "room": str(tube.household) if tube.household else tube.household_id})
 
