@@ -84,6 +84,10 @@ def street(residents: int):
                 for room in (1, 2):
                     builder.household(unit, f"{floor}{room:02d}", floor)
     counts = builder.finish()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE areas_area; ANALYZE residents_household; ANALYZE residents_resident; ANALYZE residents_residenttag")
     print(f"built {counts['residents']:,} residents in {time.monotonic() - started:.0f} s", flush=True)
     return Area.objects.get(pk=the_street.pk)
 

@@ -88,7 +88,7 @@ def main():
 
     # 3. the raw insert of the same rows -------------------------------------------------------------
     columns = ["round_id", "tube_id", "slot", "resident_id", "visitor_id", "client_id", "client_time", "created_at", "desk_id",
-               "staff_id", "source", "green_channel", "repeat", "area_path", "voided_at", "voided_by_id", "void_reason"]
+               "staff_id", "source", "green_channel", "repeat", "area_path", "voided_at", "voided_by_id", "void_reason", "counts"]
     rows = list(Sample.objects.filter(round=round1).order_by("pk").values_list(*columns))
     tube_ids = list(Tube.objects.filter(round=round1).values_list("pk", flat=True))
 

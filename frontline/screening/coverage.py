@@ -27,7 +27,7 @@ def population(round_obj: Round):
 
 
 def live_samples(round_obj: Round):
-    return Sample.objects.filter(round=round_obj, voided_at__isnull=True).exclude(tube__result="invalid")
+    return Sample.objects.filter(round=round_obj, counts=True)
 
 
 def sampled_exists(round_obj: Round):

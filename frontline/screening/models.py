@@ -409,6 +409,11 @@ class Sample(models.Model):
     voided_at = models.DateTimeField(null=True, blank=True)
     voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     void_reason = models.CharField(max_length=200, blank=True)
+    counts = models.BooleanField(
+        default=True, editable=False,
+        help_text="Counts for coverage: not undone and not in a tube the lab found invalid. Kept by the services, "
+                  "so coverage is one index probe per resident, without joining the tube.",
+    )
 
     scope_path = "area_path"
     objects = SampleQuerySet.as_manager()
@@ -426,6 +431,7 @@ class Sample(models.Model):
         ]
         indexes = [
             models.Index(fields=["round", "resident"], name="sample_round_resident"),
+            models.Index(fields=["round", "resident"], condition=Q(counts=True), name="sample_counting"),
         ]
         verbose_name = _("sample")
         verbose_name_plural = _("samples")

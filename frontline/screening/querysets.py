@@ -95,10 +95,10 @@ class LabResultQuerySet(_LabScoped):
 class SampleQuerySet(ScopedQuerySet):
     def live(self):
         """Samples that count: not undone, and not in a tube the lab found invalid."""
-        return self.filter(voided_at__isnull=True).exclude(tube__result="invalid")
+        return self.filter(counts=True)
 
     def of_person_in_round(self, round_obj, *, resident=None, id_hash=None):
-        qs = self.filter(round=round_obj, voided_at__isnull=True).exclude(tube__result="invalid")
+        qs = self.filter(round=round_obj, counts=True)
         if resident is not None:
             return qs.filter(resident=resident)
         return qs.filter(visitor__id_number_hash=id_hash)

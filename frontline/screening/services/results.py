@@ -182,6 +182,9 @@ def _report_chunk(chunk, outcomes, actor, source, source_ref, now, summary) -> l
     for value, ids in by_value.items():
         Tube.objects.filter(pk__in=ids).update(status=Tube.Status.RESULTED, result=value, resulted_at=now,
                                                received_at=Coalesce("received_at", now))
+    if Tube.Result.INVALID in by_value:
+        # An invalid tube puts its people back on the "not yet sampled" list.
+        Sample.objects.filter(tube_id__in=by_value[Tube.Result.INVALID]).update(counts=False)
     if conflicts:
         Tube.objects.filter(pk__in=conflicts).update(result_conflict=True)
         _conflict_alerts([t for t in tubes.values() if t.pk in conflicts], now)
@@ -263,6 +266,7 @@ def review_conflict(result: LabResult, *, keep_accepted: bool, note: str, actor,
         result.accepted = True
         tube.result = result.result
         tube.resulted_at = now
+        Sample.objects.filter(tube=tube, voided_at__isnull=True).update(counts=tube.result != Tube.Result.INVALID)
     result.reviewed_at, result.reviewed_by, result.review_note = now, actor, note.strip()[:300]
     result.save()
     tube.result_conflict = LabResult.objects.filter(tube=tube, conflict=True, reviewed_at__isnull=True).exists()

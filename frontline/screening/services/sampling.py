@@ -406,6 +406,7 @@ class _Batch:
         if sample.slot != tube.used:
             raise Conflict("not_last", _("Only the last scan of the tube can be undone."))
         sample.voided_at = self.now
+        sample.counts = False
         sample.voided_by = self._actor_or_none()
         sample.void_reason = str(it.get("reason") or _("undone at the desk"))[:200]
         tube.used -= 1
@@ -440,7 +441,8 @@ class _Batch:
                     s.visitor = s._visitor
         # Undone slots must be free before a new sample takes them.
         for s in self.voided:
-            Sample.objects.filter(pk=s.pk).update(voided_at=s.voided_at, voided_by=s.voided_by, void_reason=s.void_reason)
+            Sample.objects.filter(pk=s.pk).update(voided_at=s.voided_at, voided_by=s.voided_by, void_reason=s.void_reason,
+                                                  counts=False)
         if self.new_samples:
             # A scan undone inside the same batch is written voided, so its replay stays a duplicate.
             Sample.objects.bulk_create(self.new_samples)
