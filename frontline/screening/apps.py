@@ -6,3 +6,6 @@ class ScreeningConfig(AppConfig):
     name = "frontline.screening"
     label = "screening"
     verbose_name = _("Mass testing")
+
+    def ready(self):
+        from . import lookups  # noqa: F401  (registers field__any_of)

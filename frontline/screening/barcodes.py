@@ -7,6 +7,7 @@ reads the same pattern, so the browser and the server agree. Patterns must be va
 Python and JavaScript.
 """
 
+import functools
 import re
 
 from django.conf import settings
@@ -30,22 +31,33 @@ def bag_pattern() -> str:
     return getattr(settings, "SCREENING_BAG_BARCODE_RE", DEFAULT_BAG_RE)
 
 
+_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+
+
 def normalise(raw) -> str:
     """What a scanner or a keyboard gives: stray spaces, lower case, full-width characters."""
     text = str(raw or "").strip()
-    text = "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in text)
-    return re.sub(r"\s+", "", text).upper()
+    if not text.isascii():
+        text = text.translate(_FULLWIDTH)
+    if " " in text or "\t" in text or not text.isascii():
+        text = re.sub(r"\s+", "", text)
+    return text.upper()
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(pattern: str):
+    return re.compile(pattern)
 
 
 def is_tube(raw) -> bool:
-    return re.fullmatch(tube_pattern(), normalise(raw)) is not None
+    return _compiled(tube_pattern()).fullmatch(normalise(raw)) is not None
 
 
 def clean_tube(raw) -> str:
     code = normalise(raw)
     if not code:
         raise BarcodeError(_("A tube barcode is required."))
-    if not re.fullmatch(tube_pattern(), code):
+    if not _compiled(tube_pattern()).fullmatch(code):
         raise BarcodeError(
             _("%(code)s is not a tube barcode (expected letters followed by digits, e.g. HS2022010100001).")
             % {"code": code[:40]}
