@@ -3,14 +3,16 @@ offline queue, single scan, lookup), bags, the lab (token auth, role ``lab``: tu
 never names), results review, the retest list, alerts and home-sampling tasks."""
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
+import annotated_types
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Field, File, Query, Router, Schema
+from ninja import Field, File, Path, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
+from pydantic import BeforeValidator, StrictBool, StrictStr, StringConstraints, model_validator
 
 from frontline.api import ERRORS, api, error
 from frontline.areas.models import Area
@@ -28,6 +30,52 @@ from .services.people import mask_name
 
 PREFIX = "screening"
 router = Router(tags=["screening"])
+
+# Inputs are typed strictly (pydantic's lax mode would take "5" for an id or 0 for false), ids
+# are bounded to 64 bits and text never carries a NUL byte (PostgreSQL text cannot hold one).
+MAX_ID = 2**63 - 1
+NO_NUL = r"^[^\x00]*$"
+
+
+def _whole_number(value):
+    # JSON Schema's "integer" includes 5.0; a bool or a string is not one.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("expected an integer")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("expected an integer")
+        return int(value)
+    return value
+
+
+Id = Annotated[int, annotated_types.Interval(ge=1, le=MAX_ID), BeforeValidator(_whole_number)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+# Optional query parameters are declared without a null alternative: a query string cannot
+# carry a null, and "anyOf null" makes generated negative examples ambiguous.
+QueryId = Annotated[int, Query(None, ge=1, le=MAX_ID)]
+
+
+def text(max_length: int, min_length: int = 0):
+    return Annotated[StrictStr, StringConstraints(min_length=min_length, max_length=max_length, pattern=NO_NUL)]
+
+
+def query_text(max_length: int, min_length: int = 0, default=None):
+    return Annotated[str, Query(default, min_length=min_length, max_length=max_length, pattern=NO_NUL)]
+
+
+BarcodeParam = Annotated[str, Path(max_length=40, pattern=NO_NUL)]
+
+
+class Body(Schema):
+    """A request body is a JSON object: ninja's Schema would otherwise read a list as an object
+    whose fields are all missing."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _object_only(cls, data):
+        if not isinstance(getattr(data, "_obj", data), dict):
+            raise ValueError("expected a JSON object")
+        return data
 
 
 @api.exception_handler(ScreeningError)
@@ -59,7 +107,7 @@ class DeskOut(Schema):
     id: int
     name: str
     site: str
-    round_id: int
+    round_id: PathId
     round: str
     pooling: str
     capacity: int
@@ -87,18 +135,18 @@ class RoundDetailOut(RoundOut):
     sites: list[SiteOut]
 
 
-class RoundIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100)
-    area_ids: list[int] = Field(..., min_length=1)
+class RoundIn(Body):
+    name: text(100, 1)
+    area_ids: list[Id] = Field(..., min_length=1, max_length=200)
     starts_at: datetime.datetime
     ends_at: datetime.datetime
     pooling: Literal["1", "5", "10", "20", "household"] = "10"
-    notes: str = ""
+    notes: text(2000) = ""
 
 
-class StatusIn(Schema):
+class StatusIn(Body):
     status: Literal["planned", "open", "closed"]
-    reason: str = Field(..., min_length=1, max_length=300)
+    reason: text(300, 1)
 
 
 class CoverageRowOut(Schema):
@@ -112,7 +160,7 @@ class CoverageRowOut(Schema):
 
 
 class CoverageOut(Schema):
-    round_id: int
+    round_id: PathId
     area_id: int | None
     expected: int
     sampled: int
@@ -133,39 +181,39 @@ class MissingOut(Schema):
     tags: list[str]
 
 
-class VisitorIn(Schema):
-    name: str = ""
-    id_number: str = ""
-    phone: str = ""
-    address: str = ""
+class VisitorIn(Body):
+    name: text(60) = ""
+    id_number: text(40) = ""
+    phone: text(30) = ""
+    address: text(200) = ""
 
 
-class DeskItemIn(Schema):
+class DeskItemIn(Body):
     """One desk operation. ``kind`` sample: ``desk`` (or ``home_task``), ``tube``, and one of
     ``resident``, ``id_number``, ``pass``, ``visitor``. undo: ``target`` (the scan's client id).
     seal: ``tube``. Fields are loose on purpose: a bad item is answered "rejected", never a 422
     that would block the whole offline batch."""
 
-    client_id: str | None = None
-    client_time: str | None = None
-    kind: str = "sample"
-    desk: int | str | None = None
-    home_task: int | str | None = None
-    tube: str | None = None
-    resident: int | str | None = None
-    id_number: str | None = None
-    pass_: str | None = Field(None, alias="pass")
+    client_id: text(64, 1)
+    client_time: text(40) | None = None
+    kind: text(10) = "sample"
+    desk: Id | None = None
+    home_task: Id | None = None
+    tube: text(60) | None = None
+    resident: Id | None = None
+    id_number: text(40) | None = None
+    pass_: text(80) | None = Field(None, alias="pass")
     visitor: VisitorIn | None = None
-    confirm_repeat: bool = False
-    confirm_visitor: bool = False
-    green_channel: bool = False
-    target: str | None = None
-    reason: str | None = None
+    confirm_repeat: StrictBool = False
+    confirm_visitor: StrictBool = False
+    green_channel: StrictBool = False
+    target: text(64) | None = None
+    reason: text(200) | None = None
 
     model_config = {"populate_by_name": True}
 
 
-class BatchIn(Schema):
+class BatchIn(Body):
     items: list[DeskItemIn] = Field(..., max_length=1000)
 
 
@@ -181,7 +229,7 @@ class BatchOut(Schema):
 
 
 class ScanIn(DeskItemIn):
-    client_id: str = Field(..., pattern=r"^[0-9a-fA-F-]{32,36}$")
+    client_id: Annotated[StrictStr, StringConstraints(pattern=r"^[0-9a-fA-F-]{32,36}$")]
 
 
 class LookupOut(Schema):
@@ -196,7 +244,7 @@ class LookupOut(Schema):
 
 class TubeOut(Schema):
     barcode: str
-    round_id: int
+    round_id: PathId
     status: str
     used: int
     capacity: int
@@ -234,17 +282,17 @@ class LabTubeOut(Schema):
     result_conflict: bool
 
 
-class BagIn(Schema):
-    site: int
-    barcode: str = Field(..., min_length=1, max_length=40)
+class BagIn(Body):
+    site: Id
+    barcode: text(40, 1)
 
 
-class PackIn(Schema):
-    tube: str = Field(..., min_length=1, max_length=40)
+class PackIn(Body):
+    tube: text(40, 1)
 
 
-class SendIn(Schema):
-    lab: str = Field(..., min_length=1, max_length=20, description="The lab's code.")
+class SendIn(Body):
+    lab: Annotated[StrictStr, StringConstraints(min_length=1, max_length=20, pattern=NO_NUL)] = Field(..., description="The lab's code.")
 
 
 class BagOut(Schema):
@@ -255,13 +303,13 @@ class BagOut(Schema):
     tubes: list[str]
 
 
-class ResultIn(Schema):
-    barcode: str = Field(..., min_length=1, max_length=40)
-    result: str = Field(..., min_length=1, max_length=20, description="negative / positive / invalid (阴性 / 阳性 / 无效)")
-    tested_at: str = Field(..., min_length=1, max_length=40, description="ISO 8601, or 2022-01-05 14:30")
+class ResultIn(Body):
+    barcode: text(40, 1)
+    result: text(20, 1) = Field(..., description="negative / positive / invalid (阴性 / 阳性 / 无效)")
+    tested_at: text(40, 1) = Field(..., description="ISO 8601, or 2022-01-05 14:30")
 
 
-class ResultsIn(Schema):
+class ResultsIn(Body):
     results: list[ResultIn] = Field(..., min_length=1, max_length=50_000)
 
 
@@ -300,9 +348,9 @@ class ConflictOut(Schema):
     source_ref: str
 
 
-class ReviewIn(Schema):
+class ReviewIn(Body):
     decision: Literal["keep", "replace"]
-    note: str = Field(..., min_length=1, max_length=300)
+    note: text(300, 1)
 
 
 class RetestOut(Schema):
@@ -336,16 +384,16 @@ class FlagOut(Schema):
     lifted_at: datetime.datetime | None
 
 
-class HomeTaskIn(Schema):
-    round: int
-    resident: int
+class HomeTaskIn(Body):
+    round: Id
+    resident: Id
     reason: Literal["bedridden", "isolated", "disabled", "other"]
-    note: str = ""
+    note: text(300) = ""
 
 
 class HomeTaskOut(Schema):
     id: int
-    round_id: int
+    round_id: PathId
     resident_id: int
     name: str
     address: str
@@ -354,15 +402,15 @@ class HomeTaskOut(Schema):
     tube: str | None
 
 
-class CompleteIn(Schema):
-    tube: str = Field(..., min_length=1, max_length=40)
-    client_id: str | None = Field(None, pattern=r"^[0-9a-fA-F-]{32,36}$")
+class CompleteIn(Body):
+    tube: text(40, 1)
+    client_id: Annotated[StrictStr, StringConstraints(pattern=r"^[0-9a-fA-F-]{32,36}$")] | None = None
 
 
-class ExemptionIn(Schema):
-    resident: int
+class ExemptionIn(Body):
+    resident: Id
     reason: Literal["away", "hospital", "infant", "tested_elsewhere", "other"]
-    evidence: str = ""
+    evidence: text(300) = ""
 
 
 class OkOut(Schema):
@@ -383,7 +431,7 @@ def _desk_out(d: Desk) -> dict:
 
 
 @router.get("/rounds", response={200: list[RoundOut], **ERRORS})
-def list_rounds(request, status: str | None = None):
+def list_rounds(request, status: query_text(20) = None):
     qs = Round.objects.restrict(request.user).prefetch_related("areas")
     if status:
         qs = qs.filter(status=status)
@@ -399,7 +447,7 @@ def create_round(request, payload: RoundIn):
 
 
 @router.get("/rounds/{round_id}", response={200: RoundDetailOut, **ERRORS})
-def get_round(request, round_id: int):
+def get_round(request, round_id: PathId):
     r = _round(request, round_id)
     sites = []
     for site in r.sites.restrict(request.user).prefetch_related("desks"):
@@ -409,14 +457,14 @@ def get_round(request, round_id: int):
 
 
 @router.post("/rounds/{round_id}/status", response={200: RoundOut, **ERRORS})
-def set_round_status(request, round_id: int, payload: StatusIn):
+def set_round_status(request, round_id: PathId, payload: StatusIn):
     r = _round(request, round_id, "change")
     round_service.set_round_status(r, payload.status, actor=request.user, reason=payload.reason, source="api")
     return _round_out(r)
 
 
 @router.get("/rounds/{round_id}/coverage", response={200: CoverageOut, **ERRORS})
-def round_coverage(request, round_id: int, area: int | None = None):
+def round_coverage(request, round_id: PathId, area: QueryId = None):
     r = _round(request, round_id)
     parent = _area(request, area)
     rows = coverage.coverage_rows(r, request.user, parent)
@@ -427,7 +475,7 @@ def round_coverage(request, round_id: int, area: int | None = None):
 
 
 @router.get("/rounds/{round_id}/not-sampled", response={200: list[MissingOut], **ERRORS})
-def round_not_sampled(request, round_id: int, area: int | None = None, limit: int = Query(1000, ge=1, le=20000)):
+def round_not_sampled(request, round_id: PathId, area: QueryId = None, limit: int = Query(1000, ge=1, le=20000)):
     r = _round(request, round_id)
     out = []
     for resident in coverage.not_sampled(r, request.user, _area(request, area)):
@@ -440,7 +488,7 @@ def round_not_sampled(request, round_id: int, area: int | None = None, limit: in
 
 
 @router.post("/rounds/{round_id}/exemptions", response={201: OkOut, **ERRORS})
-def add_exemption(request, round_id: int, payload: ExemptionIn):
+def add_exemption(request, round_id: PathId, payload: ExemptionIn):
     r = _round(request, round_id)
     resident = get_scoped_or_404(Resident.objects.select_related("household__area"), request.user, "change", pk=payload.resident)
     round_service.add_exemption(r, resident, reason=payload.reason, evidence=payload.evidence, actor=request.user, source="api")
@@ -448,8 +496,8 @@ def add_exemption(request, round_id: int, payload: ExemptionIn):
 
 
 @router.get("/rounds/{round_id}/tubes", response={200: list[TubeOut], **ERRORS})
-def round_tubes(request, round_id: int, status: str | None = None, result: str | None = None,
-                offset: int = Query(0, ge=0), limit: int = Query(500, ge=1, le=5000)):
+def round_tubes(request, round_id: PathId, status: query_text(20) = None, result: query_text(20) = None,
+                offset: int = Query(0, ge=0, le=10**9), limit: int = Query(500, ge=1, le=5000)):
     r = _round(request, round_id)
     qs = Tube.objects.restrict(request.user).filter(round=r).select_related("bag", "site").order_by("opened_at", "pk")
     if status:
@@ -467,7 +515,7 @@ def _tube_out(t: Tube) -> dict:
 
 
 @router.get("/tubes/{barcode}", response={200: TubeDetailOut, **ERRORS})
-def get_tube(request, barcode: str):
+def get_tube(request, barcode: BarcodeParam):
     t = get_scoped_or_404(Tube.objects.select_related("bag", "site"), request.user, "view", barcode=barcode.strip().upper())
     samples = []
     for s in t.samples.filter(voided_at__isnull=True).select_related("resident", "visitor").order_by("slot"):
@@ -486,12 +534,12 @@ def my_desks(request):
 
 
 @router.get("/desks/{desk_id}/lookup", response={200: LookupOut, **ERRORS})
-def desk_lookup(request, desk_id: int, q: str = Query(..., min_length=1, max_length=100)):
+def desk_lookup(request, desk_id: PathId, q: Annotated[str, Query(..., min_length=1, max_length=100, pattern=NO_NUL)]):
     return lookup_service.lookup(_desk(request, desk_id), q, actor=request.user)
 
 
 @router.get("/desks/{desk_id}/tubes/{barcode}", response={200: dict, **ERRORS})
-def desk_tube(request, desk_id: int, barcode: str):
+def desk_tube(request, desk_id: PathId, barcode: BarcodeParam):
     return sampling.tube_status(_desk(request, desk_id), barcode, actor=request.user)
 
 
@@ -539,7 +587,7 @@ def _bag(request, barcode):
 
 
 @router.post("/bags/{barcode}/tubes", response={200: BagOut, **ERRORS})
-def pack_tube(request, barcode: str, payload: PackIn):
+def pack_tube(request, barcode: BarcodeParam, payload: PackIn):
     bag = _bag(request, barcode)
     transport.pack_tube(bag, payload.tube, actor=request.user, source="api")
     bag.refresh_from_db()
@@ -547,14 +595,14 @@ def pack_tube(request, barcode: str, payload: PackIn):
 
 
 @router.post("/bags/{barcode}/send", response={200: BagOut, **ERRORS})
-def send_bag(request, barcode: str, payload: SendIn):
+def send_bag(request, barcode: BarcodeParam, payload: SendIn):
     bag = _bag(request, barcode)
     lab = get_object_or_404(Lab, code=payload.lab.strip().upper())
     return _bag_out(transport.send_bag(bag, lab, actor=request.user, source="api"))
 
 
 @router.get("/lab/tubes", response={200: list[LabTubeOut], **ERRORS})
-def lab_tubes(request, status: str | None = None, bag: str | None = None, offset: int = Query(0, ge=0),
+def lab_tubes(request, status: query_text(20) = None, bag: query_text(40) = None, offset: int = Query(0, ge=0, le=10**9),
               limit: int = Query(1000, ge=1, le=10000)):
     qs = Tube.objects.restrict(request.user, "lab").select_related("bag").order_by("pk")
     if status:
@@ -567,7 +615,7 @@ def lab_tubes(request, status: str | None = None, bag: str | None = None, offset
 
 
 @router.post("/lab/bags/{barcode}/receive", response={200: BagOut, **ERRORS})
-def receive_bag(request, barcode: str):
+def receive_bag(request, barcode: BarcodeParam):
     if not request.user.has_action("lab"):
         raise Http404
     return _bag_out(transport.receive_bag(barcode, actor=request.user))
@@ -610,7 +658,7 @@ def list_conflicts(request):
 
 
 @router.post("/conflicts/{result_id}/review", response={200: OkOut, **ERRORS})
-def review_conflict(request, result_id: int, payload: ReviewIn):
+def review_conflict(request, result_id: PathId, payload: ReviewIn):
     result = get_scoped_or_404(LabResult.objects, request.user, "change", pk=result_id)
     result_service.review_conflict(result, keep_accepted=payload.decision == "keep", note=payload.note, actor=request.user,
                                    source="api")
@@ -618,7 +666,7 @@ def review_conflict(request, result_id: int, payload: ReviewIn):
 
 
 @router.get("/retests", response={200: list[RetestOut], **ERRORS})
-def list_retests(request, round: int | None = None, status: str | None = None):
+def list_retests(request, round: QueryId = None, status: query_text(20) = None):
     qs = RetestItem.objects.restrict(request.user).select_related("tube", "sample__resident", "sample__visitor", "household__area")
     if round:
         qs = qs.filter(tube__round_id=round)
@@ -643,7 +691,7 @@ def list_alerts(request, include_acknowledged: bool = False):
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response={200: OkOut, **ERRORS})
-def acknowledge_alert(request, alert_id: int):
+def acknowledge_alert(request, alert_id: PathId):
     result_service.acknowledge_alert(get_scoped_or_404(Alert.objects, request.user, "view", pk=alert_id), actor=request.user)
     return {"ok": True}
 
@@ -666,7 +714,7 @@ def _task_out(t: HomeTask) -> dict:
 
 
 @router.get("/home-tasks", response={200: list[HomeTaskOut], **ERRORS})
-def list_home_tasks(request, round: int | None = None, status: str | None = "open"):
+def list_home_tasks(request, round: QueryId = None, status: query_text(20, default="open") = "open"):
     qs = HomeTask.objects.restrict(request.user).select_related("resident__household__area", "sample__tube")
     if round:
         qs = qs.filter(round_id=round)
@@ -684,7 +732,7 @@ def create_home_task(request, payload: HomeTaskIn):
 
 
 @router.post("/home-tasks/{task_id}/complete", response={200: ItemResultOut, 201: ItemResultOut, **ERRORS})
-def complete_home_task(request, task_id: int, payload: CompleteIn):
+def complete_home_task(request, task_id: PathId, payload: CompleteIn):
     task = get_scoped_or_404(HomeTask.objects.select_related("round"), request.user, "sample", pk=task_id)
     outcome = sampling.complete_home_task(task, payload.tube, actor=request.user, client_id=payload.client_id)
     return Status(201 if outcome.status == "created" else 200, outcome.as_dict())

@@ -62,9 +62,9 @@ def test_batch_answers_bad_items_rejected_and_never_fails_the_upload(screening, 
     client = login(screening.sampler_a)
     items = [
         {"client_id": "nope", "desk": screening.desk_a.pk, "tube": tube_code()},
-        {"client_id": str(uuid.uuid4()), "desk": "abc", "tube": tube_code(), "resident": screening.world.resident_a.pk},
+        {"client_id": str(uuid.uuid4()), "desk": 999999, "tube": tube_code(), "resident": screening.world.resident_a.pk},
         {"client_id": str(uuid.uuid4()), "desk": screening.desk_a.pk, "tube": "???", "resident": screening.world.resident_a.pk},
-        {"client_id": str(uuid.uuid4()), "desk": screening.desk_a.pk, "tube": tube_code(), "resident": "x"},
+        {"client_id": str(uuid.uuid4()), "desk": screening.desk_a.pk, "tube": tube_code(), "resident": 999999},
         {"client_id": str(uuid.uuid4()), "kind": "explode", "desk": screening.desk_a.pk},
         scan(screening.desk_a, tube_code(), resident=screening.world.resident_a.pk),
     ]
@@ -73,6 +73,9 @@ def test_batch_answers_bad_items_rejected_and_never_fails_the_upload(screening, 
     statuses = [r["status"] for r in response.json()["results"]]
     assert statuses == ["rejected"] * 5 + ["created"]
     assert all(r["message"] for r in response.json()["results"][:5])
+    # A body that is not the queue's shape at all is refused as a whole (the queue never sends one).
+    assert post(client, "/desk/batch", {"items": [[None, None]]}).status_code == 422
+    assert post(client, "/desk/batch", {"items": [{**items[5], "green_channel": 0}]}).status_code == 422
 
 
 def test_batch_needs_a_login_and_the_queue_keeps_its_items(screening, client):
