@@ -23,6 +23,21 @@ def login(client):
     return _login
 
 
+@pytest.fixture
+def english(client, settings):
+    """The test client asks for English pages (the UI default is Chinese)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    """Pages are asserted in Chinese: the .mo files (not in git) must match the .po files."""
+    from django.core.management import call_command
+
+    call_command("compiletranslations", verbosity=0)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness costs seconds per test; tests do not need it.

@@ -1,10 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from . import views
 from .forms import ThrottledLoginForm
 
 app_name = "accounts"
 urlpatterns = [
+    path("", views.AccountView.as_view(), name="account"),
+    path("tokens/<int:pk>/revoke/", views.RevokeTokenView.as_view(), name="token_revoke"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="accounts/login.html", authentication_form=ThrottledLoginForm),

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .querysets import AreaQuerySet
 
@@ -31,7 +32,7 @@ class Area(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=40, blank=True, help_text=_("Official code, if any."))
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent"))
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=pgettext_lazy("area above this one", "parent"))
     path = models.CharField(max_length=120, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     notes = models.TextField(_("notes"), blank=True)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 NAV = [
     ("areas:tree", _("Areas"), "view"),
     ("residents:list", _("Residents"), "view"),
+    ("residents:households", _("Households"), "view"),
     ("residents:import", _("Import"), "import"),
     ("residents:export", _("Export"), "export"),
     ("screening:index", _("Mass testing"), "view"),

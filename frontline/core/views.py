@@ -1,8 +1,10 @@
 """Base views: every page that shows records goes through ScopedViewMixin."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.views.generic import TemplateView
+
+from frontline.core.scoping import user_can
 
 
 class ScopedViewMixin(LoginRequiredMixin):
@@ -23,6 +25,39 @@ class ActionRequiredMixin(LoginRequiredMixin):
         if request.user.is_authenticated and not request.user.has_action(self.required_action):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+
+class LenientPaginationMixin:
+    """A page number past the end (or not a number) shows the nearest page, not a 404:
+    the list shrank since the link was made, or someone typed the address."""
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+def require(user, action: str, path: str) -> None:
+    """403 for a record the user may see (it is in their view scope) but not act on."""
+    if not user_can(user, action, path):
+        raise PermissionDenied
+
+
+def apply_service_errors(form, exc) -> None:
+    """Put a service's ValidationError on the form: on the named fields the form has, the rest on top.
+
+    Services name model fields (``id_number``, ``area``); a key the form lacks (``__all__``,
+    ``household``) becomes a non-field error so no message is ever lost.
+    """
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            if field not in (NON_FIELD_ERRORS, None) and target is None:
+                label = field.replace("_", " ")
+                errors = [f"{label}: {message}" for error in errors for message in error.messages]
+            form.add_error(target, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):

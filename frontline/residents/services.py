@@ -105,10 +105,15 @@ def rebuild_name_keys(residents) -> None:
 
 
 def name_keys_for(residents) -> list[NameKey]:
+    return [NameKey(resident_id=pk, key=key) for pk, key in name_key_pairs(residents)]
+
+
+def name_key_pairs(residents) -> list[tuple[int, str]]:
+    """(resident id, key) for every search key of each resident's name (the bulk import inserts these raw)."""
     rows = []
     for r in residents:
         keys = search_keys(r.name) | {r.name.replace(" ", "")}
-        rows += [NameKey(resident_id=r.pk, key=k[:80]) for k in sorted(keys) if k]
+        rows += [(r.pk, k[:80]) for k in sorted(keys) if k]
     return rows
 
 

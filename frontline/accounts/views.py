@@ -1,0 +1,94 @@
+"""The "my account" page: who I am, my roles and areas, and my device tokens."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.decorators.cache import never_cache
+
+from frontline.areas.labels import area_labels
+from frontline.core import audit
+from frontline.core.models import AuditEntry
+
+from .models import DeviceToken
+from .roles import actions_of
+
+ACTION_LABELS = {
+    "view": gettext_lazy("view records"),
+    "change": gettext_lazy("create and edit"),
+    "delete": gettext_lazy("delete"),
+    "reveal": gettext_lazy("see ID numbers and phones in full"),
+    "import": gettext_lazy("import ledgers"),
+    "export": gettext_lazy("export ledgers"),
+    "manage": gettext_lazy("manage accounts"),
+    "sample": gettext_lazy("sampling desk"),
+    "lab": gettext_lazy("laboratory results"),
+    "gate": gettext_lazy("gate duty"),
+    "override": gettext_lazy("override a gate refusal"),
+}
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Device name"), max_length=80,
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("e.g. gate phone 1, lab system")}),
+    )
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(gettext_lazy("Give the device a name you will recognise."))
+        return name
+
+
+def _log_token(token, action, actor, **changes):
+    # Only the name and the visible prefix go into the log; never the key or its digest.
+    audit.record(token, action, actor=actor, source="web", area_path="",
+                 changes={"name": [None, token.name], "prefix": [None, token.prefix], **changes})
+
+
+@method_decorator(never_cache, name="dispatch")
+class AccountView(LoginRequiredMixin, View):
+    template_name = "accounts/account.html"
+
+    def context(self, request, **extra):
+        user = request.user
+        assignments = list(user.role_assignments.select_related("area").order_by("area__path", "role"))
+        labels = area_labels([a.area for a in assignments], top_kind="city")
+        roles = [
+            {"role": a.get_role_display(), "area": a.area, "area_label": labels.get(a.area_id, a.area.name),
+             "may_view": "view" in actions_of(a.role),
+             "actions": [label for action, label in ACTION_LABELS.items() if action in actions_of(a.role)]}
+            for a in assignments
+        ]
+        tokens = user.device_tokens.order_by("revoked_at", "-created_at")
+        return {"roles": roles, "tokens": tokens, "form": TokenForm(), **extra}
+
+    def get(self, request):
+        return render(request, self.template_name, self.context(request))
+
+    def post(self, request):
+        """Issue a token: its key is shown on this one response and never again."""
+        form = TokenForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, self.context(request, form=form), status=400)
+        token, key = DeviceToken.issue(request.user, form.cleaned_data["name"])
+        _log_token(token, AuditEntry.Action.CREATE, request.user)
+        return render(request, self.template_name, self.context(request, new_token=token, new_key=key))
+
+
+class RevokeTokenView(LoginRequiredMixin, View):
+    def post(self, request, pk):
+        token = get_object_or_404(DeviceToken, pk=pk, user=request.user)
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            _log_token(token, AuditEntry.Action.UPDATE, request.user, revoked_at=[None, str(token.revoked_at)])
+            messages.success(request, _("The token for %(name)s was revoked; that device can no longer sign in.")
+                             % {"name": token.name})
+        return redirect("accounts:account")

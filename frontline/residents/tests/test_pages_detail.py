@@ -1,0 +1,112 @@
+"""Resident and household detail pages: masked personal data, derived facts, history, and the
+audited reveal."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from frontline.core.models import AuditEntry
+from frontline.residents import services
+from tests.factories import make_id_number, resident
+
+pytestmark = pytest.mark.django_db
+
+
+def reveals(resident_obj):
+    return AuditEntry.objects.filter(action="reveal", model="residents.resident", object_id=str(resident_obj.pk))
+
+
+@pytest.fixture
+def expecting(world):
+    """A resident with a known ID number (a woman born 1990-03-15), a phone and two groups."""
+    number = make_id_number(birth=datetime.date(1990, 3, 15), sex="F", seq=31)
+    return resident(world.household_a, "孙丽", id_number=number, phone="13800001234", relation="spouse",
+                    tags=[{"tag": "pregnant", "date": datetime.date(2027, 2, 1), "detail": "第二胎"}, "hardship"])
+
+
+def test_detail_masks_personal_data_and_derives_sex_and_age(world, login, expecting, english):
+    html = login(world.worker_a).get(reverse("residents:detail", args=[expecting.pk])).content.decode()
+    assert expecting.id_number not in html and "13800001234" not in html
+    assert expecting.id_number[:6] + "********" + expecting.id_number[-4:] in html
+    assert "138****1234" in html
+    assert "female" in html and "1990-03-15" in html
+    assert f"{expecting.age()} years old" in html
+    assert "due 2027-02-01" in html and "第二胎" in html and "hardship family" in html
+
+
+def test_detail_shows_history_without_personal_values(world, login, expecting, english):
+    services.update_resident(expecting, phone="13800005678", status="away", reason="回老家过年", actor=world.worker_a)
+    html = login(world.worker_a).get(reverse("residents:detail", args=[expecting.pk])).content.decode()
+    assert "回老家过年" in html and "worker_a" in html
+    assert "changed (hidden)" in html
+    assert "13800005678" not in html and "5678" not in html.split("History")[1]
+    assert "<s>present</s> → away" in html
+
+
+def test_reveal_shows_the_value_and_writes_an_audit_row(world, login, expecting):
+    client = login(world.worker_a)
+    response = client.post(reverse("residents:reveal", args=[expecting.pk]), {"field": "id_number"})
+    assert response.status_code == 200
+    assert expecting.id_number in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    entry = reveals(expecting).get()
+    assert entry.actor == world.worker_a and entry.changes == {"field": "id_number"}
+    assert expecting.id_number not in str(entry.changes)
+
+
+def test_reveal_by_htmx_returns_only_the_value(world, login, expecting):
+    client = login(world.worker_a)
+    response = client.post(reverse("residents:reveal", args=[expecting.pk]), {"field": "phone"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "13800001234" in html and "<html" not in html
+    assert reveals(expecting).count() == 1
+
+
+def test_reveal_refused_without_the_permission_and_nothing_logged(world, login, expecting):
+    response = login(world.volunteer_a).post(reverse("residents:reveal", args=[expecting.pk]), {"field": "id_number"})
+    assert response.status_code == 403
+    assert expecting.id_number not in response.content.decode()
+    assert not reveals(expecting).exists()
+
+
+def test_reveal_outside_scope_is_404(world, login, expecting):
+    response = login(world.worker_b).post(reverse("residents:reveal", args=[expecting.pk]), {"field": "id_number"})
+    assert response.status_code == 404
+    assert not reveals(expecting).exists()
+
+
+def test_reveal_only_by_post_and_only_personal_fields(world, login, expecting):
+    client = login(world.worker_a)
+    assert client.get(reverse("residents:reveal", args=[expecting.pk]) + "?field=id_number").status_code == 405
+    assert client.post(reverse("residents:reveal", args=[expecting.pk]), {"field": "name"}).status_code == 400
+    assert not reveals(expecting).exists()
+
+
+def test_reveal_button_only_for_those_who_may(world, login, expecting):
+    url = reverse("residents:detail", args=[expecting.pk])
+    assert 'name="reveal"' in login(world.worker_a).get(url).content.decode()
+    assert 'name="reveal"' not in login(world.volunteer_a).get(url).content.decode()
+
+
+def test_reveal_appears_in_the_history(world, login, expecting, english):
+    client = login(world.worker_a)
+    client.post(reverse("residents:reveal", args=[expecting.pk]), {"field": "id_number"})
+    html = client.get(reverse("residents:detail", args=[expecting.pk])).content.decode()
+    assert "Viewed the full ID number." in html
+
+
+def test_household_detail_lists_members_masked(world, login, expecting, english):
+    html = login(world.worker_a).get(reverse("residents:household", args=[world.household_a.pk])).content.decode()
+    assert "曾小明" in html and "孙丽" in html and "spouse" in html
+    assert "138****1234" in html and "13800001234" not in html
+    assert "小区A 1号楼 1单元 101" in html
+
+
+def test_breadcrumbs_stop_at_the_users_scope(world, login):
+    html = login(world.worker_a).get(reverse("residents:household", args=[world.household_a.pk])).content.decode()
+    crumbs = html.split('class="crumbs"')[1].split("</nav>")[0]
+    assert "小区A" in crumbs and "1号楼" in crumbs
+    assert "中城街道" not in crumbs and "八一西街社区" not in crumbs
+    html = login(world.street_officer).get(reverse("residents:household", args=[world.household_a.pk])).content.decode()
+    assert "中城街道" in html.split('class="crumbs"')[1].split("</nav>")[0]
