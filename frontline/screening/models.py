@@ -392,7 +392,12 @@ class Sample(models.Model):
         HOME = "home", _("home sampling")
         API = "api", _("API")
 
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="samples")
+    # Every index and foreign-key check on this table is paid on each swab (thousands a second
+    # when desks resync), so only what reads need is indexed ((round, resident) for coverage,
+    # (tube, slot), client_id, tube, resident), and only tube and resident are checked by the
+    # database; round, desk and staff are set by the ingest from rows it has just read, and
+    # Django still applies their on_delete rules.
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="samples", db_index=False, db_constraint=False)
     tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="samples")
     slot = models.PositiveSmallIntegerField(_("slot"))
     resident = models.ForeignKey("residents.Resident", null=True, blank=True, on_delete=models.PROTECT, related_name="screening_samples")
@@ -400,14 +405,17 @@ class Sample(models.Model):
     client_id = models.UUIDField(unique=True, default=uuid.uuid4)
     client_time = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    desk = models.ForeignKey(Desk, null=True, blank=True, on_delete=models.SET_NULL, related_name="samples")
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    desk = models.ForeignKey(Desk, null=True, blank=True, on_delete=models.SET_NULL, related_name="samples", db_index=False,
+                             db_constraint=False)
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+                              db_constraint=False)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.DESK)
     green_channel = models.BooleanField(_("green channel"), default=False)
     repeat = models.BooleanField(_("sampled again in this round"), default=False)
-    area_path = models.CharField(max_length=120, db_index=True, editable=False)
+    area_path = models.CharField(max_length=120, editable=False)
     voided_at = models.DateTimeField(null=True, blank=True)
-    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                  db_index=False, db_constraint=False)
     void_reason = models.CharField(max_length=200, blank=True)
     counts = models.BooleanField(
         default=True, editable=False,
@@ -430,7 +438,6 @@ class Sample(models.Model):
             models.CheckConstraint(condition=Q(slot__gte=1), name="sample_slot_positive"),
         ]
         indexes = [
-            models.Index(fields=["round", "resident"], name="sample_round_resident"),
             models.Index(fields=["round", "resident"], condition=Q(counts=True), name="sample_counting"),
         ]
         verbose_name = _("sample")

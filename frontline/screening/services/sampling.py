@@ -446,11 +446,9 @@ class _Batch:
         if self.new_samples:
             # A scan undone inside the same batch is written voided, so its replay stays a duplicate.
             Sample.objects.bulk_create(self.new_samples)
-        for tube in self.tubes.values():
-            if tube._dirty:
-                Tube.objects.filter(pk=tube.pk).update(
-                    used=tube.used, capacity=tube.capacity, status=tube.status, sealed_at=tube.sealed_at,
-                    sealed_by=tube.sealed_by, household_id=tube.household_id)
+        dirty = [tube for tube in self.tubes.values() if tube._dirty]
+        if dirty:
+            Tube.objects.bulk_update(dirty, ["used", "capacity", "status", "sealed_at", "sealed_by", "household"])
         if self.new_actions:
             DeskAction.objects.bulk_create(self.new_actions)
         for s in self.new_samples:
