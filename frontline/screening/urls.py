@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import views, views_results, views_round
+from . import views, views_manage, views_results, views_round
 
 app_name = "screening"
 urlpatterns = [
     path("", views.IndexView.as_view(), name="index"),
     path("desk/<int:desk_id>/", views.DeskView.as_view(), name="desk"),
+    path("rounds/new/", views_manage.RoundCreateView.as_view(), name="round_create"),
     path("rounds/<int:round_id>/", views_round.RoundView.as_view(), name="round"),
+    path("rounds/<int:round_id>/manage/", views_manage.RoundManageView.as_view(), name="round_manage"),
     path("rounds/<int:round_id>/coverage/", views_round.CoverageView.as_view(), name="coverage"),
     path("rounds/<int:round_id>/worklist/<int:area_id>/", views_round.WorklistView.as_view(), name="worklist"),
     path("rounds/<int:round_id>/residents/<int:resident_id>/", views_round.ResidentActionView.as_view(), name="resident_action"),

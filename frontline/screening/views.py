@@ -26,7 +26,8 @@ class IndexView(LoginRequiredMixin, TemplateView):
                  .select_related("site__round").order_by("site__round", "site__name", "name"))
         mine = set(DeskAssignment.objects.filter(user=user).values_list("desk_id", flat=True))
         desks = sorted(desks, key=lambda d: (d.pk not in mine, d.site.round_id, d.site.name, d.name))
-        return {**super().get_context_data(**kwargs), "rounds": rounds, "desks": desks, "my_desks": mine}
+        return {**super().get_context_data(**kwargs), "rounds": rounds, "desks": desks, "my_desks": mine,
+                "can_plan": user.has_action("change")}
 
 
 def desk_strings() -> dict:

@@ -60,7 +60,8 @@ class RoundView(RoundMixin, TemplateView):
         user = self.request.user
         sites = r.sites.restrict(user).prefetch_related("desks").select_related("area")
         return {**super().get_context_data(**kwargs), "round": r, "sites": sites, "totals": coverage.totals(r, user),
-                "can_export": user.has_action("export")}
+                "can_export": user.has_action("export"),
+                "can_manage": all(user_can(user, "change", p) for p in r.scope_paths())}
 
 
 class CoverageView(RoundMixin, TemplateView):

@@ -166,3 +166,33 @@ def test_result_import_page_and_dashboard_alert(screening, login, world):
     retests = login(world.worker_a).get("/screening/retests/").content.decode()
     assert "居民000" in retests and "居民001" in retests
     assert login(world.volunteer_a).get("/screening/results/import/").status_code == 404
+
+
+# --- planning a round ---------------------------------------------------------------------------------
+
+def test_plan_a_round_with_sites_desks_and_staff(world, login):
+    from frontline.screening.models import Desk, DeskAssignment, Round, SamplingSite
+    from tests.factories import UserFactory, grant
+
+    client = login(world.worker_a)
+    form = {"name": "第二轮", "areas": [world.compound_a.pk], "starts_at": "2022-01-06T08:00", "ends_at": "2022-01-06T20:00",
+            "pooling": "20"}
+    assert client.post("/screening/rounds/new/", {**form, "areas": [world.compound_b.pk]}).status_code == 200  # not theirs
+    assert client.post("/screening/rounds/new/", {**form, "ends_at": "2022-01-05T20:00"}).status_code == 200  # ends before
+    assert not Round.objects.exists()
+    response = client.post("/screening/rounds/new/", form)
+    round_obj = Round.objects.get()
+    assert response.status_code == 302 and round_obj.pooling == "20" and round_obj.status == "planned"
+    manage = f"/screening/rounds/{round_obj.pk}/manage/"
+    client.post(manage, {"action": "status", "status": "open", "reason": "开始"})
+    client.post(manage, {"action": "site", "area": world.compound_a.pk, "name": "东门"})
+    site = SamplingSite.objects.get()
+    client.post(manage, {"action": "desk", "site": site.pk, "name": "1号台"})
+    desk = Desk.objects.get()
+    volunteer = grant(UserFactory(username="vol2"), "volunteer", world.compound_a)
+    client.post(manage, {"action": "staff", "desk": desk.pk, "username": "vol2", "duty": "recorder"})
+    client.post(manage, {"action": "staff", "desk": desk.pk, "username": "worker_b"})  # no sampling role in 小区A
+    assert list(DeskAssignment.objects.values_list("user__username", flat=True)) == [volunteer.username]
+    round_obj.refresh_from_db()
+    assert round_obj.status == "open"
+    assert login(world.worker_b).get(manage).status_code == 404
