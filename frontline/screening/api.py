@@ -107,7 +107,7 @@ class DeskOut(Schema):
     id: int
     name: str
     site: str
-    round_id: PathId
+    round_id: int
     round: str
     pooling: str
     capacity: int
@@ -160,7 +160,7 @@ class CoverageRowOut(Schema):
 
 
 class CoverageOut(Schema):
-    round_id: PathId
+    round_id: int
     area_id: int | None
     expected: int
     sampled: int
@@ -244,7 +244,7 @@ class LookupOut(Schema):
 
 class TubeOut(Schema):
     barcode: str
-    round_id: PathId
+    round_id: int
     status: str
     used: int
     capacity: int
@@ -393,7 +393,7 @@ class HomeTaskIn(Body):
 
 class HomeTaskOut(Schema):
     id: int
-    round_id: PathId
+    round_id: int
     resident_id: int
     name: str
     address: str
@@ -468,7 +468,7 @@ def round_coverage(request, round_id: PathId, area: QueryId = None):
     r = _round(request, round_id)
     parent = _area(request, area)
     rows = coverage.coverage_rows(r, request.user, parent)
-    totals = coverage.totals(r, request.user)
+    totals = coverage.totals(r, request.user, rows, parent)
     return {"round_id": r.pk, "area_id": parent.pk if parent else None, **totals,
             "rows": [{"area_id": row.area.pk, "area": row.area.name, "kind": row.area.kind, "expected": row.expected,
                       "sampled": row.sampled, "missing": row.missing, "percent": row.percent} for row in rows]}

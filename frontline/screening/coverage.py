@@ -22,8 +22,10 @@ from .services.people import round_residents
 
 def population(round_obj: Round):
     """Residents the round expects: present in its areas and not exempted."""
+    # NOT EXISTS, not NOT IN: the planner can then walk a community's households by index
+    # instead of filtering the whole residents table first.
     return (round_residents(round_obj).filter(status=Resident.Status.PRESENT)
-            .exclude(pk__in=Exemption.objects.filter(round=round_obj).values("resident_id")))
+            .exclude(Exists(Exemption.objects.filter(round=round_obj, resident=OuterRef("pk")))))
 
 
 def live_samples(round_obj: Round):
@@ -90,20 +92,24 @@ def coverage_rows(round_obj: Round, user, parent: Area | None = None) -> list[Co
     return [CoverageRow(a, *counts.get(a.path, (0, 0))) for a in areas]
 
 
-def totals(round_obj: Round, user) -> dict:
-    residents = population(round_obj)
-    if user is not None:
-        residents = residents.restrict(user, "view")
-    agg = residents.aggregate(expected=Count("pk"), sampled=Count("pk", filter=Q(pk__in=live_samples(round_obj).values("resident_id"))))
+def totals(round_obj: Round, user, rows: list[CoverageRow] | None = None, area: Area | None = None) -> dict:
+    """Expected, sampled and the rest for what ``rows`` cover (by default the round's own areas,
+    as far as the user sees them). Rows partition what they cover, so their sums are the totals:
+    one grouped query, or none when the page has the rows already."""
+    if rows is None:
+        rows = coverage_rows(round_obj, user)
+    expected, sampled = sum(r.expected for r in rows), sum(r.sampled for r in rows)
     exempted = Exemption.objects.filter(round=round_obj)
-    visitors = Visitor.objects.filter(round=round_obj)
+    visitors = Visitor.objects.filter(round=round_obj, samples__counts=True)
     if user is not None:
         exempted = exempted.restrict(user, "view")
         visitors = visitors.restrict(user, "view")
-    expected, sampled = agg["expected"], agg["sampled"]
+    if area is not None:
+        exempted = exempted.filter(prefix_q("area_path", area.path))
+        visitors = visitors.filter(prefix_q("area_path", area.path))
     return {"expected": expected, "sampled": sampled, "missing": max(expected - sampled, 0),
             "percent": round(100.0 * sampled / expected, 1) if expected else 100.0,
-            "exempted": exempted.count(), "visitors": visitors.filter(samples__voided_at__isnull=True).distinct().count()}
+            "exempted": exempted.count(), "visitors": visitors.distinct().count()}
 
 
 class Reason:

@@ -76,12 +76,7 @@ class CoverageView(RoundMixin, TemplateView):
         rows = coverage.coverage_rows(r, user, area)
         for row in rows:
             row.has_children = row.area.kind not in ("unit",)
-        if area is None:
-            totals = coverage.totals(r, user)
-        else:
-            expected, sampled = sum(row.expected for row in rows), sum(row.sampled for row in rows)
-            totals = {"expected": expected, "sampled": sampled, "missing": expected - sampled,
-                      "percent": round(100.0 * sampled / expected, 1) if expected else 100.0}
+        totals = coverage.totals(r, user, rows, area)
         return {**super().get_context_data(**kwargs), "round": r, "area": area, "rows": rows,
                 "trail": list(area.ancestors()) + [area] if area else [], "totals": totals}
 
