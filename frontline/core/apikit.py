@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Path, Query, Schema
 from ninja.errors import HttpError
 from pydantic import BaseModel, BeforeValidator, StrictInt, StringConstraints, model_validator
@@ -37,7 +38,7 @@ class BodySchema(Schema):
     def _json_object_only(cls, data):
         # ninja's own wrap validator may have wrapped the input already (DjangoGetter).
         if not isinstance(getattr(data, "_obj", data), dict):
-            raise ValueError("the request body must be a JSON object")
+            raise ValueError(_("the request body must be a JSON object"))
         return data
 
 
@@ -46,6 +47,17 @@ class ErrorOut(Out):
     message: str = Field(description="Human-readable, in the request's language; names the field and the rule for 422.")
     details: dict | list | None = Field(None, description="For 422: a list of {field, rule, message}.")
 
+
+# The API's own messages (frontline/api.py answers with them); translated in core's catalogue.
+MESSAGES = {
+    "not_found": gettext_lazy("Not found."),
+    "forbidden": gettext_lazy("Forbidden."),
+    "unauthorized": gettext_lazy("Authentication required: a device token or a session."),
+    "bad_json": gettext_lazy("The request body is not valid JSON."),
+    "conflict": gettext_lazy("The change conflicts with another record."),
+    "out_of_range": gettext_lazy("A value is out of the range the database accepts."),
+    "no_endpoint": gettext_lazy("No such API endpoint."),
+}
 
 # Every operation documents these; schemathesis checks that nothing else is answered.
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -70,7 +82,7 @@ OptionalId = Annotated[StrictInt | None, Field(None, ge=1, le=MAX_ID)]
 def _iso_date_only(value):
     if isinstance(value, str | datetime.date) and not isinstance(value, datetime.datetime):
         return value
-    raise ValueError("a date is written YYYY-MM-DD")
+    raise ValueError(_("a date is written YYYY-MM-DD"))
 
 
 IsoDate = Annotated[datetime.date, BeforeValidator(_iso_date_only)]
