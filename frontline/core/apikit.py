@@ -178,6 +178,8 @@ class PageMeta(Out):
 
 
 def _value(obj, key: str):
+    if isinstance(obj, dict):  # a .values() row
+        return obj[key]
     for part in key.split("__"):
         obj = getattr(obj, part)
     return obj
