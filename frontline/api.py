@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
-from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -21,7 +20,7 @@ from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 from ninja.utils import check_csrf
 
 from frontline.accounts.models import DeviceToken
-from frontline.core.apikit import ERRORS, Conflict, CsrfFailed, ErrorOut  # noqa: F401  (re-exported)
+from frontline.core.apikit import ERRORS, MESSAGES, Conflict, CsrfFailed, ErrorOut  # noqa: F401  (re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -100,17 +99,17 @@ def error(request, status, code, message, details=None):
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return error(request, 404, "not_found", _("Not found."))
+    return error(request, 404, "not_found", MESSAGES["not_found"])
 
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
-    return error(request, 403, "forbidden", str(exc) or _("Forbidden."))
+    return error(request, 403, "forbidden", str(exc) or MESSAGES["forbidden"])
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthorized(request, exc):
-    return error(request, 401, "unauthorized", _("Authentication required: a device token or a session."))
+    return error(request, 401, "unauthorized", MESSAGES["unauthorized"])
 
 
 def _field_errors(exc: ValidationError) -> list[dict]:
@@ -159,7 +158,7 @@ def _http_error(request, exc):
     code = getattr(exc, "code", None) or _CODES.get(exc.status_code, "error")
     message = str(exc)
     if exc.status_code == 400 and message.startswith("Cannot parse request body"):
-        message = _("The request body is not valid JSON.")
+        message = MESSAGES["bad_json"]
     return error(request, exc.status_code, code, message)
 
 
@@ -167,21 +166,21 @@ def _http_error(request, exc):
 def _integrity_error(request, exc):
     # A constraint caught what the service's checks did not (e.g. two requests racing).
     log.warning("API write refused by a database constraint: %s", exc)
-    return error(request, 409, "conflict", _("The change conflicts with another record."))
+    return error(request, 409, "conflict", MESSAGES["conflict"])
 
 
 @api.exception_handler(DataError)
 def _data_error(request, exc):
     # The database refused a value the schema let through (e.g. a number out of its range).
     log.warning("API input refused by the database: %s", type(exc).__name__)
-    return error(request, 422, "invalid", _("A value is out of the range the database accepts."))
+    return error(request, 422, "invalid", MESSAGES["out_of_range"])
 
 
 def unknown_endpoint(request, rest=""):
     """Any other URL under /api/v1/ answers a JSON 404, not the HTML page."""
     from django.http import JsonResponse
 
-    return JsonResponse({"code": "not_found", "message": _("No such API endpoint."), "details": None}, status=404)
+    return JsonResponse({"code": "not_found", "message": str(MESSAGES["no_endpoint"]), "details": None}, status=404)
 
 
 def _register_routers():

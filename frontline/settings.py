@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "frontline.accounts",
     "frontline.areas",
     "frontline.residents",
+    "frontline.screening",
     "frontline.checkpoints",
 ]
 

@@ -92,7 +92,8 @@ def test_unknown_endpoint_is_json_404(world):
 def test_a_body_that_is_not_an_object_changes_nothing(world):
     client = token_client(world.worker_a)
     for body in ("[null, null]", '"notes"', "42"):
-        response = client.patch(f"{API}/residents/{world.resident_a.pk}", data=body, content_type="application/json")
+        response = client.patch(f"{API}/residents/{world.resident_a.pk}", data=body, content_type="application/json",
+                                 headers={"Accept-Language": "en"})
         assert response.status_code == 422, body
         assert "JSON object" in response.json()["message"]
 
@@ -107,3 +108,10 @@ def test_a_number_is_not_a_date(world):
 def test_a_string_is_not_an_id_in_a_body(world):
     response = send(token_client(world.worker_a), "post", "/households", {"area_id": str(world.unit_a.pk), "room": "9"})
     assert response.status_code == 422 and response.json()["details"][0]["field"] == "area_id"
+
+
+def test_errors_speak_chinese_by_default(world):
+    response = send(token_client(world.worker_a), "get", f"/residents/{world.resident_b.pk}")
+    assert response.status_code == 404 and response.json()["message"] == "未找到。"
+    response = send(token_client(world.volunteer_a), "patch", f"/residents/{world.resident_a.pk}", {"notes": "x"})
+    assert response.status_code == 403 and "角色" in response.json()["message"]

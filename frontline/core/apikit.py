@@ -9,15 +9,17 @@ import datetime
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Path, Query, Schema
 from ninja.errors import HttpError
 from pydantic import BaseModel, BeforeValidator, StrictInt, StringConstraints, model_validator
 
 from frontline.core.models import AuditEntry
-from frontline.core.scoping import user_can
+from frontline.core.scoping import path_upper_bound, user_can
 
 
 class Out(BaseModel):
@@ -37,7 +39,7 @@ class BodySchema(Schema):
     def _json_object_only(cls, data):
         # ninja's own wrap validator may have wrapped the input already (DjangoGetter).
         if not isinstance(getattr(data, "_obj", data), dict):
-            raise ValueError("the request body must be a JSON object")
+            raise ValueError(_("the request body must be a JSON object"))
         return data
 
 
@@ -46,6 +48,17 @@ class ErrorOut(Out):
     message: str = Field(description="Human-readable, in the request's language; names the field and the rule for 422.")
     details: dict | list | None = Field(None, description="For 422: a list of {field, rule, message}.")
 
+
+# The API's own messages (frontline/api.py answers with them); translated in core's catalogue.
+MESSAGES = {
+    "not_found": gettext_lazy("Not found."),
+    "forbidden": gettext_lazy("Forbidden."),
+    "unauthorized": gettext_lazy("Authentication required: a device token or a session."),
+    "bad_json": gettext_lazy("The request body is not valid JSON."),
+    "conflict": gettext_lazy("The change conflicts with another record."),
+    "out_of_range": gettext_lazy("A value is out of the range the database accepts."),
+    "no_endpoint": gettext_lazy("No such API endpoint."),
+}
 
 # Every operation documents these; schemathesis checks that nothing else is answered.
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -70,7 +83,7 @@ OptionalId = Annotated[StrictInt | None, Field(None, ge=1, le=MAX_ID)]
 def _iso_date_only(value):
     if isinstance(value, str | datetime.date) and not isinstance(value, datetime.datetime):
         return value
-    raise ValueError("a date is written YYYY-MM-DD")
+    raise ValueError(_("a date is written YYYY-MM-DD"))
 
 
 IsoDate = Annotated[datetime.date, BeforeValidator(_iso_date_only)]
@@ -127,6 +140,24 @@ def require(user, action: str, path: str) -> None:
         raise PermissionDenied(_("Your role does not allow this action (%(action)s) here.") % {"action": action})
 
 
+def path_range(field: str, paths) -> Q:
+    """One index range covering the subtrees of ``paths``, to AND beside restrict()'s exact test.
+
+    On PostgreSQL restrict() tests a subtree with LIKE 'path%', which the varchar_pattern_ops
+    index serves, but a list ordered by path walks the path index instead and filters LIKE row
+    by row from the start of the tree. The range (path digits compare the same in any collation)
+    lets that walk start and stop at the subtree. SQLite's restrict() is a range already.
+    """
+    paths = list(paths)
+    if connection.vendor != "postgresql" or not paths:
+        return Q()
+    return Q(**{f"{field}__gte": min(paths), f"{field}__lt": max(path_upper_bound(p) for p in paths)})
+
+
+def scope_range(field: str, user, action: str = "view") -> Q:
+    return Q() if user.is_superuser else path_range(field, user.scope_paths(action))
+
+
 # --- pagination ---------------------------------------------------------------------------------
 
 def cursor_param(parts: int, path_first: bool = False):
@@ -147,6 +178,8 @@ class PageMeta(Out):
 
 
 def _value(obj, key: str):
+    if isinstance(obj, dict):  # a .values() row
+        return obj[key]
     for part in key.split("__"):
         obj = getattr(obj, part)
     return obj

@@ -10,6 +10,8 @@ NAV = [
     ("residents:households", _("Households"), "view"),
     ("residents:import", _("Import"), "import"),
     ("residents:export", _("Export"), "export"),
+    ("screening:index", _("Mass testing"), "view"),
+    ("screening:result_import", _("Import lab results"), "lab"),
     ("checkpoints:gates", _("Gates"), "gate"),
     ("checkpoints:stats", _("Gate statistics"), "view"),
 ]

@@ -66,4 +66,22 @@ class DashboardView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         from frontline.areas.stats import dashboard_context
 
-        return {**super().get_context_data(**kwargs), **dashboard_context(self.request.user)}
+        return {**super().get_context_data(**kwargs), **dashboard_context(self.request.user),
+                "panels": dashboard_panels(self.request.user)}
+
+
+def dashboard_panels(user) -> list[dict]:
+    """Panels other apps put on the dashboard: ``frontline.<app>.dashboard.panels(user)`` returns
+    dicts with the ``template`` to include (it receives the dict as ``panel``)."""
+    from importlib import import_module
+
+    found = []
+    for app in ("screening", "checkpoints"):
+        try:
+            module = import_module(f"frontline.{app}.dashboard")
+        except ModuleNotFoundError as exc:
+            if exc.name not in (f"frontline.{app}", f"frontline.{app}.dashboard"):
+                raise
+            continue
+        found += module.panels(user)
+    return found

@@ -41,7 +41,9 @@ from frontline.core.apikit import (
     invalid,
     keyset_page,
     name_text,
+    path_range,
     require,
+    scope_range,
     text,
 )
 from frontline.core.models import AuditEntry
@@ -51,7 +53,17 @@ from . import services
 from .households_api import router as households_router
 from .models import Household, NameKey, Resident, ResidentTag
 from .names import normalise_query
-from .schemas import Relation, ResidentOut, Sex, TagName, TagOut, resident_out, resident_rows, tag_out
+from .schemas import (
+    ROW_FIELDS,
+    Relation,
+    ResidentOut,
+    Sex,
+    TagName,
+    TagOut,
+    resident_out,
+    rows_from_values,
+    tag_out,
+)
 from .schemas import Status as ResidentStatus
 
 PREFIX = "residents"
@@ -250,9 +262,10 @@ def list_residents(request, filters: Query[ResidentFilters], cursor: ResidentCur
     than the page.
     """
     user = request.user
-    residents = Resident.objects.restrict(user)
+    residents = Resident.objects.restrict(user).filter(scope_range("household__area__path", user))
     if filters.area:
-        residents = residents.in_area(get_visible(Area.objects, user, pk=filters.area))
+        area = get_visible(Area.objects, user, pk=filters.area)
+        residents = residents.in_area(area).filter(path_range("household__area__path", [area.path]))
     if filters.household:
         residents = residents.filter(household_id=filters.household)
     if filters.tag:
@@ -268,9 +281,9 @@ def list_residents(request, filters: Query[ResidentFilters], cursor: ResidentCur
         residents = residents.filter(birth_date__gt=years_before(today, filters.age_max + 1))
     if filters.q and filters.q.strip():
         residents = search(residents, filters.q)
-    residents = residents.select_related("household__area")
-    page = keyset_page(request, residents, keys=LEDGER_ORDER, cursor=cursor, limit=limit, count=count)
-    return {**page, "items": resident_rows(page.pop("rows"), today=today)}
+    page = keyset_page(request, residents.values(*ROW_FIELDS), keys=LEDGER_ORDER, cursor=cursor, limit=limit,
+                       count=count)
+    return {**page, "items": rows_from_values(page.pop("rows"), today=today)}
 
 
 @router.get("/lookup", response={200: ResidentOut, **ERRORS}, summary="Find a resident by ID number")
@@ -282,13 +295,13 @@ def lookup(request, id_number: IdNumberQuery):
     except idnumber.IDNumberError as exc:
         raise invalid("id_number", exc.message, exc.rule) from None
     # Hash the parsed number directly: by_id_number() would parse it a second time.
-    resident = (
+    found = (
         Resident.objects.restrict(request.user).filter(id_number_hash=personal.lookup_hash("id", number))
-        .select_related("household__area").first()
+        .order_by().values(*ROW_FIELDS)[:1]
     )
-    if resident is None:
+    if not found:
         raise Http404
-    return resident_rows([resident])[0]
+    return rows_from_values(found)[0]
 
 
 @router.get("/{id}", response={200: ResidentDetail, **ERRORS}, summary="One resident")

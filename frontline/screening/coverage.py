@@ -1,0 +1,172 @@
+"""Coverage (应检尽检, 不漏一人): who should be sampled in a round, who has been, who not and why.
+
+Expected = residents present in the round's areas, minus the round's exemptions. A resident counts
+as sampled when a live sample of theirs exists in the round (not undone, and not in a tube the lab
+found invalid: an invalid tube puts its people back on the list by this rule alone). Counts per
+child area are one grouped query: children of a node share a path length, so grouping residents by
+that prefix of their household's path counts every child's subtree at once.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Substr
+
+from frontline.areas.models import Area
+from frontline.core.scoping import prefix_q
+from frontline.residents.models import Resident
+
+from .models import Exemption, HomeTask, Round, Sample, Visitor
+from .services.people import round_residents
+
+
+def population(round_obj: Round):
+    """Residents the round expects: present in its areas and not exempted."""
+    # NOT EXISTS, not NOT IN: the planner can then walk a community's households by index
+    # instead of filtering the whole residents table first.
+    return (round_residents(round_obj).filter(status=Resident.Status.PRESENT)
+            .exclude(Exists(Exemption.objects.filter(round=round_obj, resident=OuterRef("pk")))))
+
+
+def live_samples(round_obj: Round):
+    return Sample.objects.filter(round=round_obj, counts=True)
+
+
+def sampled_exists(round_obj: Round):
+    return Exists(live_samples(round_obj).filter(resident=OuterRef("pk")))
+
+
+@dataclass
+class CoverageRow:
+    area: Area
+    expected: int
+    sampled: int
+
+    @property
+    def missing(self) -> int:
+        return max(self.expected - self.sampled, 0)
+
+    @property
+    def percent(self) -> float:
+        return round(100.0 * self.sampled / self.expected, 1) if self.expected else 100.0
+
+
+def _grouped(residents, round_obj, width: int) -> dict[str, tuple[int, int]]:
+    rows = (residents.annotate(prefix=Substr("household__area__path", 1, width), done=sampled_exists(round_obj))
+            .values("prefix").annotate(expected=Count("pk"), sampled=Count("pk", filter=Q(done=True))).order_by())
+    return {r["prefix"]: (r["expected"], r["sampled"]) for r in rows}
+
+
+def child_areas(round_obj: Round, user, parent: Area | None):
+    """The areas one level below ``parent`` (or the round's own areas) that the user may see."""
+    if parent is None:
+        areas = list(round_obj.areas.all().order_by("path"))
+    else:
+        areas = list(Area.objects.filter(parent=parent).order_by("path"))
+        areas = [a for a in areas if round_obj.covers(a.path) or any(p.startswith(a.path) for p in round_obj.scope_paths())]
+    if user is not None and not user.is_superuser:
+        mine = user.scope_paths("view")
+        areas = [a for a in areas if any(a.path.startswith(p) or p.startswith(a.path) for p in mine)]
+    return areas
+
+
+def coverage_rows(round_obj: Round, user, parent: Area | None = None) -> list[CoverageRow]:
+    areas = child_areas(round_obj, user, parent)
+    if not areas:
+        return []
+    residents = population(round_obj)
+    if user is not None:
+        residents = residents.restrict(user, "view")
+    if parent is not None:
+        residents = residents.filter(prefix_q("household__area__path", parent.path))
+    counts: dict[str, tuple[int, int]] = {}
+    for width in sorted({len(a.path) for a in areas}):
+        same = [a for a in areas if len(a.path) == width]
+        scoped = residents
+        if parent is None:
+            q = Q(pk__in=[])
+            for a in same:
+                q |= prefix_q("household__area__path", a.path)
+            scoped = residents.filter(q)
+        counts.update(_grouped(scoped, round_obj, width))
+    return [CoverageRow(a, *counts.get(a.path, (0, 0))) for a in areas]
+
+
+def totals(round_obj: Round, user, rows: list[CoverageRow] | None = None, area: Area | None = None) -> dict:
+    """Expected, sampled and the rest for what ``rows`` cover (by default the round's own areas,
+    as far as the user sees them). Rows partition what they cover, so their sums are the totals:
+    one grouped query, or none when the page has the rows already."""
+    if rows is None:
+        rows = coverage_rows(round_obj, user)
+    expected, sampled = sum(r.expected for r in rows), sum(r.sampled for r in rows)
+    exempted = Exemption.objects.filter(round=round_obj)
+    visitors = Visitor.objects.filter(round=round_obj, samples__counts=True)
+    if user is not None:
+        exempted = exempted.restrict(user, "view")
+        visitors = visitors.restrict(user, "view")
+    if area is not None:
+        exempted = exempted.filter(prefix_q("area_path", area.path))
+        visitors = visitors.filter(prefix_q("area_path", area.path))
+    return {"expected": expected, "sampled": sampled, "missing": max(expected - sampled, 0),
+            "percent": round(100.0 * sampled / expected, 1) if expected else 100.0,
+            "exempted": exempted.count(), "visitors": visitors.distinct().count()}
+
+
+class Reason:
+    """Why a resident is still on the list (the door-knock worklist prints it)."""
+
+    NEVER = "never"
+    INVALID_TUBE = "invalid_tube"
+    UNDONE = "undone"
+    HOME_TASK = "home_task"
+
+
+def _labels():
+    from django.utils.translation import gettext_lazy as _
+
+    return {
+        Reason.NEVER: _("not yet sampled"),
+        Reason.INVALID_TUBE: _("tube invalid: sample again"),
+        Reason.UNDONE: _("scan undone: sample again"),
+        Reason.HOME_TASK: _("home sampling planned"),
+    }
+
+
+def not_sampled(round_obj: Round, user, area: Area | None = None):
+    """Residents of the round (in ``area``) not yet sampled, each with ``reason`` and ``reason_label``,
+    ordered by building, unit and room, so the list prints as a door-knock worklist."""
+    residents = population(round_obj)
+    if user is not None:
+        residents = residents.restrict(user, "view")
+    if area is not None:
+        residents = residents.filter(prefix_q("household__area__path", area.path))
+    in_round = Sample.objects.filter(round=round_obj, resident=OuterRef("pk"))
+    residents = (residents.exclude(sampled_exists(round_obj))
+                 .annotate(had_invalid=Exists(in_round.filter(voided_at__isnull=True, tube__result="invalid")),
+                           had_undone=Exists(in_round.filter(voided_at__isnull=False)),
+                           home_task=Exists(HomeTask.objects.filter(round=round_obj, resident=OuterRef("pk"), status="open")))
+                 .select_related("household__area").prefetch_related("tags")
+                 .order_by("household__area__path", "household__room", "pk"))
+    labels = _labels()
+    for r in residents:
+        if r.home_task:
+            r.reason = Reason.HOME_TASK
+        elif r.had_invalid:
+            r.reason = Reason.INVALID_TUBE
+        elif r.had_undone:
+            r.reason = Reason.UNDONE
+        else:
+            r.reason = Reason.NEVER
+        r.reason_label = labels[r.reason]
+        yield r
+
+
+def worklist_by_building(round_obj: Round, user, area: Area):
+    """[(building area, [residents])] for the printable door-knock worklist."""
+    groups: dict[str, list] = {}
+    for r in not_sampled(round_obj, user, area):
+        path = r.household.area.path
+        building_path = path if r.household.area.kind != "unit" else path[:-10]
+        groups.setdefault(building_path, []).append(r)
+    buildings = {a.path: a for a in Area.objects.filter(path__in=list(groups))}
+    return [(buildings.get(p), rows) for p, rows in sorted(groups.items())]
