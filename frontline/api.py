@@ -1,27 +1,35 @@
-"""The JSON API at /api/v1/: one NinjaAPI, each app adds its router.
+"""The JSON API at /api/v1/: one NinjaAPI, each app adds its router (frontline/<app>/api.py).
 
-Authentication: the browser session (with CSRF) or a per-device token
-(``Authorization: Bearer fl_…``). Errors are JSON ``{"code": ..., "message": ...}``.
+Authentication, tried in order: a per-device token (``Authorization: Bearer fl_…`` or
+``X-Device-Token: fl_…``), then the browser session, which must send Django's CSRF token
+(``X-CSRFToken``) on unsafe methods. Errors are JSON ``{"code", "message", "details"}``;
+every operation declares every status it can answer (``ERRORS``), and a 422 names the field
+and the rule that failed.
 """
 
+import logging
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError, IntegrityError
 from django.http import Http404
-from ninja import NinjaAPI, Schema
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
+from ninja.utils import check_csrf
 
 from frontline.accounts.models import DeviceToken
+from frontline.core.apikit import ERRORS, Conflict, CsrfFailed, ErrorOut  # noqa: F401  (re-exported)
 
+log = logging.getLogger(__name__)
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: dict | list | None = None
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 
 class DeviceTokenAuth(HttpBearer):
-    openapi_description = "Per-device token issued by an administrator (field phone, lab system)."
+    openapi_description = "Per-device token (field phone, lab system): `Authorization: Bearer fl_…`."
 
     def authenticate(self, request, token):
         user = DeviceToken.objects.authenticate(token)
@@ -32,25 +40,58 @@ class DeviceTokenAuth(HttpBearer):
 
 
 class DeviceTokenHeader(APIKeyHeader):
+    openapi_description = "The same per-device token in an `X-Device-Token` header."
     param_name = "X-Device-Token"
 
     def authenticate(self, request, key):
         return DeviceTokenAuth().authenticate(request, key)
 
 
-AUTH = [DeviceTokenAuth(), DeviceTokenHeader(), SessionAuth()]
+class SessionAuth(APIKeyCookie):
+    """The browser's Django session.
 
-# Every operation documents these; schemathesis checks that nothing else is answered.
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+    Unlike ninja's own SessionAuth, the CSRF check runs only once a session user is found, so a
+    request with no credentials at all is answered 401 (not a CSRF 403).
+    """
+
+    openapi_description = "The browser session cookie; unsafe methods need the `X-CSRFToken` header."
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __init__(self):
+        super().__init__(csrf=True)
+
+    def _get_key(self, request):
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        exempt = getattr(request, "_ninja_csrf_exempt", False)
+        if request.method not in SAFE_METHODS and not exempt and check_csrf(request):
+            raise CsrfFailed()
+        return user
+
+
+AUTH = [DeviceTokenAuth(), DeviceTokenHeader(), SessionAuth()]
 
 api = NinjaAPI(
     title="Frontline API",
     version="1",
+    description=(
+        "Areas, households and residents of a community command post, scoped to the areas the "
+        "caller's roles cover: records outside scope answer 404. ID numbers and phones are masked; "
+        "`POST /residents/{id}/reveal` shows one and writes an audit row."
+    ),
     urls_namespace="api",
     auth=AUTH,
+    docs=Swagger(settings={"validatorUrl": None}),  # the default validator badge loads from swagger.io
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+          409: "conflict", 422: "invalid", 429: "throttled"}
 
 
 def error(request, status, code, message, details=None):
@@ -59,41 +100,88 @@ def error(request, status, code, message, details=None):
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return error(request, 404, "not_found", "Not found.")
+    return error(request, 404, "not_found", _("Not found."))
 
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
-    return error(request, 403, "forbidden", str(exc) or "Forbidden.")
+    return error(request, 403, "forbidden", str(exc) or _("Forbidden."))
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthorized(request, exc):
-    return error(request, 401, "unauthorized", "Authentication required.")
+    return error(request, 401, "unauthorized", _("Authentication required: a device token or a session."))
+
+
+def _field_errors(exc: ValidationError) -> list[dict]:
+    """[{field, rule, message}] from a Django ValidationError (field "" for non-field errors)."""
+    if hasattr(exc, "error_dict"):
+        items = [(field, err) for field, errors in exc.error_dict.items() for err in errors]
+    else:
+        items = [("", err) for err in exc.error_list]
+    result = []
+    for field, err in items:
+        field = "" if field == "__all__" else field
+        result.append({"field": field, "rule": err.code or "invalid", "message": " ".join(err.messages)})
+    return result
+
+
+def _message(errors: list[dict]) -> str:
+    return "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
+
+
+_UNIQUE_CODES = {"unique", "unique_together"}
 
 
 @api.exception_handler(ValidationError)
 def _invalid(request, exc):
-    details = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-    message = "; ".join(f"{k}: {' '.join(v)}" for k, v in details.items()) if isinstance(details, dict) else " ".join(details)
-    return error(request, 422, "invalid", message, details)
+    errors = _field_errors(exc)
+    if errors and all(e["rule"] in _UNIQUE_CODES for e in errors):
+        # Well formed, but another record already holds the value: a conflict with the state.
+        return error(request, 409, "conflict", _message(errors), errors)
+    return error(request, 422, "invalid", _message(errors), errors)
+
+
+_LOC_NOISE = {"body", "query", "path", "header", "cookie", "payload", "filters"}
 
 
 @api.exception_handler(NinjaValidationError)
 def _schema_invalid(request, exc):
-    return error(request, 422, "invalid", "The request does not match the schema.", exc.errors)
+    errors = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", ()) if str(p) not in _LOC_NOISE]
+        errors.append({"field": ".".join(loc), "rule": err.get("type", "invalid"), "message": err.get("msg", "")})
+    return error(request, 422, "invalid", _message(errors), errors)
 
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
-    return error(request, exc.status_code, getattr(exc, "code", "error"), str(exc))
+    code = getattr(exc, "code", None) or _CODES.get(exc.status_code, "error")
+    message = str(exc)
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        message = _("The request body is not valid JSON.")
+    return error(request, exc.status_code, code, message)
 
 
-class Conflict(HttpError):
-    code = "conflict"
+@api.exception_handler(IntegrityError)
+def _integrity_error(request, exc):
+    # A constraint caught what the service's checks did not (e.g. two requests racing).
+    log.warning("API write refused by a database constraint: %s", exc)
+    return error(request, 409, "conflict", _("The change conflicts with another record."))
 
-    def __init__(self, message):
-        super().__init__(409, message)
+
+@api.exception_handler(DataError)
+def _data_error(request, exc):
+    # The database refused a value the schema let through (e.g. a number out of its range).
+    log.warning("API input refused by the database: %s", type(exc).__name__)
+    return error(request, 422, "invalid", _("A value is out of the range the database accepts."))
+
+
+def unknown_endpoint(request, rest=""):
+    """Any other URL under /api/v1/ answers a JSON 404, not the HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"code": "not_found", "message": _("No such API endpoint."), "details": None}, status=404)
 
 
 def _register_routers():
@@ -107,6 +195,8 @@ def _register_routers():
                 raise
             continue
         api.add_router(f"/{module.PREFIX}", module.router)
+        for prefix, router in getattr(module, "ROUTERS", {}).items():
+            api.add_router(f"/{prefix}", router)
 
 
 _register_routers()

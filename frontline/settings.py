@@ -34,11 +34,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves Swagger UI from its own static files at /api/v1/docs (no CDN)
     "frontline.core",
     "frontline.accounts",
     "frontline.areas",
     "frontline.residents",
     "frontline.screening",
+    "frontline.checkpoints",
 ]
 
 MIDDLEWARE = [

@@ -3,11 +3,12 @@ from importlib import import_module
 from django.contrib import admin
 from django.urls import include, path
 
-from frontline.api import api
+from frontline.api import api, unknown_endpoint
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("api/v1/<path:rest>", unknown_endpoint),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("frontline.accounts.urls")),
 ]

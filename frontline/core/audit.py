@@ -2,6 +2,7 @@
 
 import datetime
 import decimal
+import uuid
 
 from django.db import models
 
@@ -12,7 +13,7 @@ REDACTED = "***"
 
 
 def _plain(value):
-    if isinstance(value, (datetime.date, datetime.datetime, decimal.Decimal)):
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time, decimal.Decimal, uuid.UUID)):
         return str(value)
     if isinstance(value, (list, tuple, set)):
         return sorted(str(v) for v in value)

@@ -12,6 +12,8 @@ NAV = [
     ("residents:export", _("Export"), "export"),
     ("screening:index", _("Mass testing"), "view"),
     ("screening:result_import", _("Import lab results"), "lab"),
+    ("checkpoints:gates", _("Gates"), "gate"),
+    ("checkpoints:stats", _("Gate statistics"), "view"),
 ]
 
 

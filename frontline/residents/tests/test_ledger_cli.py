@@ -35,7 +35,7 @@ def test_import_dry_run_then_real_by_area_path_and_user(world, tmp_path):
     assert not Resident.objects.filter(name="赵一").exists()
     output = run("import", str(path), area=str(world.compound_a.pk), user="worker_a")
     assert "created=1" in output and "skipped=1" in output
-    assert AuditEntry.objects.filter(source="cli", model="residents.resident", actor=world.worker_a).count() == 1
+    assert AuditEntry.objects.filter(source="import", model="residents.resident", actor=world.worker_a).count() == 1
 
 
 def test_import_is_scoped_to_the_user(world, tmp_path):

@@ -43,7 +43,7 @@ class Command(BaseCommand):
 
         try:
             result = import_ledger(path, area=area, user=user, dry_run=options["dry_run"], strict=options["strict"],
-                                   create_missing=options["create_missing"], filename=path.name, progress=progress, source="cli")
+                                   create_missing=options["create_missing"], filename=path.name, progress=progress, source="import")
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from None
         if show_progress:

@@ -1,0 +1,59 @@
+"""Writes to accounts that the API and pages share: device tokens."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from frontline.core import audit
+from frontline.core.models import AuditEntry
+from frontline.core.scoping import user_can
+
+from .models import DeviceToken, User
+
+
+def may_manage(actor: User, target: User) -> bool:
+    """Whether ``actor`` manages ``target``: every role ``target`` holds lies inside an area where
+    ``actor`` holds ``manage``. Superusers are managed only by superusers; anyone manages themself."""
+    if actor.pk == target.pk or actor.is_superuser:
+        return True
+    if target.is_superuser:
+        return False
+    paths = list(target.role_assignments.values_list("area__path", flat=True))
+    return bool(paths) and all(user_can(actor, "manage", p) for p in paths)
+
+
+def sees_user(actor: User, target: User) -> bool:
+    """Whether ``target`` is within ``actor``'s view at all (else the API answers 404, not 403)."""
+    if actor.pk == target.pk or actor.is_superuser:
+        return True
+    paths = target.role_assignments.values_list("area__path", flat=True)
+    return any(user_can(actor, "view", p) for p in paths)
+
+
+def _audit(token: DeviceToken, action, actor, changes, source):
+    audit.record(token, action, actor=actor, source=source, area_path="", changes=changes)
+
+
+@transaction.atomic
+def issue_token(user: User, name: str, *, actor: User, source="web") -> tuple[DeviceToken, str]:
+    """A new device token for ``user``; the plaintext key is returned once and never stored."""
+    if not may_manage(actor, user):
+        raise PermissionDenied(_("You may not manage this user's devices."))
+    token, key = DeviceToken.issue(user, name.strip())
+    _audit(token, AuditEntry.Action.CREATE, actor, {"user": [None, user.username], "name": [None, token.name],
+                                                    "prefix": [None, token.prefix]}, source)
+    return token, key
+
+
+@transaction.atomic
+def revoke_token(token: DeviceToken, *, actor: User, source="web") -> DeviceToken:
+    """Revoke ``token`` at once; requests presenting it answer 401 from now on. Revoking twice is harmless."""
+    if not may_manage(actor, token.user):
+        raise PermissionDenied(_("You may not manage this user's devices."))
+    token = DeviceToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        _audit(token, AuditEntry.Action.UPDATE, actor, {"revoked_at": [None, str(token.revoked_at)]}, source)
+    return token

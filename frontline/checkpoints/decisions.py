@@ -1,0 +1,329 @@
+"""The gate decision: identify → policy → record, in one transaction.
+
+``record_passage`` is what the gate screen, the API, the offline batch and the benchmarks call.
+A household's quota is decided under a row lock (SELECT … FOR UPDATE on HouseholdQuota), so two
+gates letting out the last place of the same household at the same instant cannot both succeed.
+A passage carries a client id: replaying it (an offline gate retrying) returns the stored one.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from frontline.core import audit, phones
+from frontline.core.models import AuditEntry
+from frontline.core.scoping import user_can
+from frontline.residents.models import Household, Resident
+
+from . import policy
+from .identify import Identity, identify
+from .models import (
+    Exemption,
+    ExitPolicy,
+    HomeIsolation,
+    HouseholdQuota,
+    Passage,
+    ResidentPresence,
+    Venue,
+    VenueScan,
+    Visitor,
+)
+
+HEALTH_CODES = {"", "green", "yellow", "red"}
+
+
+@dataclass
+class PassageResult:
+    passage: Passage
+    created: bool
+    decision: policy.Decision
+    identity: Identity | None = None
+
+
+def require_gate(actor, gate, action="gate"):
+    if actor is None or not user_can(actor, action, gate.compound.path):
+        raise PermissionDenied(_("You are not on duty at this gate."))
+
+
+def policy_for(path: str, at) -> ExitPolicy | None:
+    return ExitPolicy.objects.for_path(path, at)
+
+
+def _mode(policy_obj) -> str:
+    return policy_obj.mode if policy_obj else "normal"
+
+
+def clean_uuid(value, field="client_id"):
+    if value in (None, ""):
+        return None
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise ValidationError({field: _("Not a valid client id (a UUID).")}) from None
+
+
+def _stored(passage: Passage) -> policy.Decision:
+    return policy.Decision(passage.decision == "allowed", passage.rule, passage.reason)
+
+
+def record_passage(
+    *, gate, actor, direction, value="", resident_id=None, visitor=None, health_code="", travel_risk=False,
+    temperature=None, retest_of=None, client_id=None, client_time=None, offline=None, now=None,
+) -> PassageResult:
+    """Decide and record one person at ``gate``; returns the stored passage (an existing one for a
+    replayed ``client_id``). Raises ValidationError for input the staff must correct (a mistyped
+    ID number, a temperature of 373, an unknown person without visitor details)."""
+    require_gate(actor, gate)
+    if direction not in ("in", "out"):
+        raise ValidationError({"direction": _("Choose in or out.")})
+    if health_code not in HEALTH_CODES:
+        raise ValidationError({"health_code": _("Health code colour must be green, yellow or red.")})
+    temp = policy.parse_temperature(temperature)
+    client_id = clean_uuid(client_id)
+    if client_id is not None:
+        existing = Passage.objects.filter(client_id=client_id).first()
+        if existing is not None:
+            return PassageResult(existing, False, _stored(existing))
+    now = now or timezone.now()
+    checks = policy.Checks(health_code=health_code, travel_risk=bool(travel_risk), temperature=temp)
+    offline = _clean_offline(offline)
+    first = _retest_source(gate, retest_of, now, offline) if retest_of else None
+    if first is not None:
+        resident_id = first.resident_id or resident_id
+        visitor = None
+    ident = None if first is not None and first.visitor_id else identify(gate, value, resident_id=resident_id, now=now)
+    if ident is not None and ident.error_rule and ident.error_rule not in _REFUSING and not offline:
+        raise ValidationError({"value": ident.error})
+    try:
+        with transaction.atomic():
+            passage, decision = _decide_and_record(
+                gate=gate, actor=actor, direction=direction, ident=ident, visitor=visitor, checks=checks,
+                first=first, client_id=client_id, client_time=client_time, offline=offline, now=now,
+            )
+    except IntegrityError:
+        if client_id is not None:
+            existing = Passage.objects.filter(client_id=client_id).first()
+            if existing is not None:
+                return PassageResult(existing, False, _stored(existing))
+        raise
+    return PassageResult(passage, True, decision, ident)
+
+
+_REFUSING = {"qr_invalid", "qr_expired", "pass_revoked", "pass_expired", "pass_not_yet_valid", "pass_other_compound"}
+
+
+def _clean_offline(offline):
+    if not offline:
+        return None
+    decision = offline.get("decision")
+    if decision not in ("allowed", "refused"):
+        raise ValidationError({"offline": _("An offline decision must be allowed or refused.")})
+    return {"decision": decision, "rule": str(offline.get("rule") or "")[:30], "reason": str(offline.get("reason") or "")[:300]}
+
+
+def _retest_source(gate, retest_of, now, offline) -> Passage:
+    lookup = {"client_id": clean_uuid(retest_of, "retest_of")} if not str(retest_of).isdigit() else {"pk": int(retest_of)}
+    first = Passage.objects.filter(gate__compound=gate.compound_id, **lookup).first()
+    if first is None:
+        raise ValidationError({"retest_of": _("The first measurement was not found.")})
+    if first.rule != "fever":
+        raise ValidationError({"retest_of": _("Only a passage refused for fever is re-measured.")})
+    due = first.at + policy.REMEASURE_AFTER
+    if not offline and now < due:
+        raise ValidationError({"temperature": _("Wait: measure again after %(at)s (5 minutes after the first reading).") % {
+            "at": timezone.localtime(due).strftime("%H:%M:%S")}})
+    return first
+
+
+def _visitor_from(gate, data, actor) -> Visitor:
+    data = dict(data or {})
+    name = " ".join(str(data.get("name") or "").split())
+    if not name:
+        raise ValidationError({"visitor": _("Unknown person: register them as a visitor (name, phone, reason, host).")})
+    kind = data.get("kind") or "visitor"
+    if kind not in Visitor.Kind.values:
+        raise ValidationError({"visitor": _("A visitor is a visitor or a delivery.")})
+    try:
+        phone = phones.normalise(data.get("phone") or "")
+    except phones.PhoneError as exc:
+        raise ValidationError({"phone": str(exc)}) from None
+    host = None
+    if data.get("host_household"):
+        host = Household.objects.in_area(gate.compound).filter(pk=data["host_household"]).first()
+        if host is None:
+            raise ValidationError({"host_household": _("The host household is not in this compound.")})
+    return Visitor.objects.create(
+        compound_id=gate.compound_id, kind=kind, name=name[:60], phone=phone, reason=str(data.get("reason") or "")[:200],
+        host_household=host, created_by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+def _decide_and_record(*, gate, actor, direction, ident, visitor, checks, first, client_id, client_time, offline, now):
+    passage = Passage(
+        gate=gate, direction=direction, at=now, client_time=client_time, staff=actor, health_code=checks.health_code,
+        travel_risk=checks.travel_risk, temperature=checks.temperature, client_id=client_id,
+        decided_offline=bool(offline),
+    )
+    first_temperature = None
+    if first is not None:
+        passage.retest_of, first_temperature = first, first.temperature
+        passage.first_temperature = first_temperature
+    gate_open = gate.is_open(now)
+    quota_lock = None
+    if first is not None and first.visitor_id:
+        passage.visitor, passage.method = first.visitor, "visitor"
+        decision = policy.decide_visitor(direction=direction, now=now, gate_open=gate_open, mode=_mode(policy_for(gate.compound.path, now)),
+                                         kind=first.visitor.kind, checks=checks, first_temperature=first_temperature)
+    elif ident is not None and ident.error_rule:
+        passage.method, passage.gate_pass, passage.household = ident.method, ident.gate_pass, ident.household
+        decision = policy.Decision(False, ident.error_rule, ident.error)
+    elif ident is not None and ident.resident is not None:
+        resident = ident.resident
+        passage.resident, passage.household, passage.method = resident, resident.household, ident.method
+        passage.gate_pass = ident.gate_pass
+        decision, quota_lock = _decide_resident(gate, resident, direction, checks, now, gate_open, first_temperature, offline)
+    elif ident is not None and (ident.candidates or ident.members) and not visitor:
+        raise ValidationError({"value": _("Several residents match: choose who it is.")})
+    else:
+        if not visitor and offline:
+            # An offline gate let someone through whom the server cannot place: keep the record.
+            passage.method = ident.method if ident else ""
+            decision = policy.Decision(False, "unknown", _("Not identified on the server."))
+        else:
+            passage.visitor = _visitor_from(gate, visitor, actor)
+            passage.method = "visitor"
+            passage.household = passage.visitor.host_household
+            decision = policy.decide_visitor(direction=direction, now=now, gate_open=gate_open,
+                                             mode=_mode(policy_for(gate.compound.path, now)),
+                                             kind=passage.visitor.kind, checks=checks, first_temperature=first_temperature)
+    if offline:
+        passage.decision, passage.rule, passage.reason = offline["decision"], offline["rule"] or decision.rule, offline["reason"]
+        if offline["decision"] != decision.decision or (offline["rule"] and offline["rule"] != decision.rule):
+            passage.needs_review, passage.server_rule = True, decision.rule
+    else:
+        passage.decision, passage.rule, passage.reason = decision.decision, decision.rule, str(decision.reason)[:300]
+    passage.save()
+    if quota_lock is not None and passage.decision == "allowed" and passage.resident_id not in quota_lock.people:
+        quota_lock.people = [*quota_lock.people, passage.resident_id]
+        quota_lock.save(update_fields=["people"])
+    if passage.decision == "allowed":
+        _after_allowed(passage, now)
+    return passage, decision
+
+
+def preview(gate, ident: Identity, direction: str, checks: policy.Checks | None = None, now=None) -> policy.Decision | None:
+    """What the gate would decide, without recording or locking (the identify step of the screen).
+    None when the person is not identified yet (choose among several, or the visitor flow)."""
+    now = now or timezone.now()
+    checks = checks or policy.Checks()
+    if ident.error_rule:
+        return policy.Decision(False, ident.error_rule, ident.error)
+    if ident.resident is None:
+        return None
+    decision, _quota = _decide_resident(gate, ident.resident, direction, checks, now, gate.is_open(now), None, None, lock=False)
+    return decision
+
+
+def _decide_resident(gate, resident, direction, checks, now, gate_open, first_temperature, offline, lock=True):
+    household = resident.household
+    policy_obj = policy_for(household.area.path, now)
+    mode = _mode(policy_obj)
+    kinds, isolated = (), False
+    if direction == "out":
+        kinds = set(Exemption.objects.valid_at(now).filter(resident=resident).values_list("kind", flat=True))
+        isolated = HomeIsolation.objects.active_at(now).filter(resident=resident).exists()
+    decision = policy.decide_resident(
+        direction=direction, now=now, gate_open=gate_open, mode=mode, exemption_kinds=kinds, isolated=isolated,
+        checks=checks, first_temperature=first_temperature,
+    )
+    if not decision.uses_quota:
+        return decision, None
+    if lock:
+        quota = lock_quota(household, policy_obj, now)
+    else:
+        quota = HouseholdQuota.objects.filter(
+            household=household, policy=policy_obj, period_start=policy_obj.period_start(now)
+        ).first() or HouseholdQuota(household=household, policy=policy_obj, people=[])
+    names = []
+    if resident.pk not in quota.people and len(quota.people) >= policy_obj.quota_people:
+        names = [mask_name(n) for n in Resident.objects.filter(pk__in=quota.people).values_list("name", flat=True)]
+    decision = policy.decide_quota(resident_id=resident.pk, people=quota.people, quota_people=policy_obj.quota_people,
+                                   quota_days=policy_obj.quota_days, user_names=names)
+    return decision, quota
+
+
+def lock_quota(household, policy_obj, now) -> HouseholdQuota:
+    """The household's quota row for the period of ``now``, locked until the transaction ends.
+
+    Created with INSERT … ON CONFLICT DO NOTHING first, so two gates creating it at once do not
+    fail; then SELECT … FOR UPDATE makes the second wait for the first's commit and read its result.
+    """
+    period = policy_obj.period_start(now)
+    locked = HouseholdQuota.objects.select_for_update().filter(household=household, policy=policy_obj, period_start=period)
+    quota = locked.first()
+    if quota is None:  # the period's first exit of this household
+        HouseholdQuota.objects.bulk_create(
+            [HouseholdQuota(household=household, policy=policy_obj, period_start=period, people=[])], ignore_conflicts=True
+        )
+        quota = locked.get()
+    return quota
+
+
+def _after_allowed(passage: Passage, now) -> None:
+    if passage.resident_id:
+        ResidentPresence.objects.bulk_create(
+            [ResidentPresence(resident_id=passage.resident_id, household_id=passage.household_id,
+                              is_out=passage.direction == "out", since=now, gate_id=passage.gate_id)],
+            update_conflicts=True, unique_fields=["resident"], update_fields=["is_out", "since", "gate", "household"],
+        )
+        person_hash = passage.resident.id_number_hash or passage.resident.phone_hash
+    else:
+        person_hash = passage.visitor.phone_hash if passage.visitor_id else ""
+    # A registration at the gate is a check-in at the gate's venue, for tracing like an app scan.
+    venue_id = gate_venue_id(passage.gate)
+    if venue_id and person_hash:
+        VenueScan.objects.create(venue_id=venue_id, person_hash=person_hash, resident_id=passage.resident_id,
+                                 scanned_at=now, source=VenueScan.Source.GATE)
+
+
+def gate_venue_id(gate) -> int | None:
+    """The gate's venue id, remembered on the gate instance (callers fetch the gate per request)."""
+    if not hasattr(gate, "_venue_id"):
+        gate._venue_id = Venue.objects.filter(gate_id=gate.pk).order_by("pk").values_list("pk", flat=True).first()
+    return gate._venue_id
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 曾小明 → 曾*明: enough for the staff who sees the person, not for a bystander."""
+    name = name or ""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+@transaction.atomic
+def override_passage(passage: Passage, *, actor, reason: str, source="web") -> Passage:
+    """A supervisor lets a refused person through; the refusal, the rule and the reason stay."""
+    require_gate(actor, passage.gate, "override")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("An override needs a reason.")})
+    passage = Passage.objects.select_for_update().select_related("gate__compound").get(pk=passage.pk)
+    if passage.decision != "refused":
+        raise ValidationError(_("Only a refusal can be overridden."))
+    if passage.overridden_by_id:
+        raise ValidationError(_("This refusal was already overridden."))
+    before = audit.snapshot(passage)
+    now = timezone.now()
+    passage.overridden_by, passage.overridden_at, passage.override_reason = actor, now, reason[:300]
+    passage.save(update_fields=["overridden_by", "overridden_at", "override_reason"])
+    _after_allowed(passage, now)
+    audit.record(passage, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source,
+                 reason=f"override ({passage.rule}): {reason}")
+    return passage

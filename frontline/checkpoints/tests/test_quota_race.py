@@ -1,0 +1,97 @@
+"""Two gates letting out the last quota place of one household at the same instant: exactly one
+succeeds. Real concurrent PostgreSQL connections (one per thread); SQLite serialises writers
+anyway, so the test runs only on PostgreSQL."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, connections
+
+from frontline.checkpoints import services
+from frontline.checkpoints.models import HouseholdQuota, Passage
+from tests.factories import make_id_number, resident
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs real concurrent PostgreSQL connections (run with DATABASE_URL=postgres://...)")
+
+
+def _race(calls):
+    barrier = threading.Barrier(len(calls))
+    results, errors = [None] * len(calls), []
+
+    def run(i, call):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = call()
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+    return results
+
+
+@pytest.fixture
+def slow_decision(monkeypatch):
+    """Hold each gate inside its decision for a moment, so both read the quota before either
+    writes: without the row lock both would let their person out."""
+    from frontline.checkpoints import decisions, policy
+
+    real = policy.decide_quota
+
+    def slow(**kw):
+        time.sleep(0.3)
+        return real(**kw)
+
+    monkeypatch.setattr(decisions.policy, "decide_quota", slow)
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_two_gates_one_last_place_exactly_one_succeeds(world, policy_on, slow_decision, round_):
+    policy_on(world.compound_a, "controlled", n=2, d=2)
+    east = services.create_gate(compound=world.compound_a, name=f"东门{round_}", actor=world.admin)
+    west = services.create_gate(compound=world.compound_a, name=f"西门{round_}", actor=world.admin)
+    wife = resident(world.household_a, "刘芳", id_number=make_id_number(seq=8100 + round_))
+    head = world.resident_a
+    son = resident(world.household_a, "曾小雨", id_number=make_id_number(seq=8200 + round_))
+    # The son takes the first of two places; the quota row exists, one place is left.
+    assert services.record_passage(gate=east, actor=world.volunteer_a, direction="out",
+                                   value=son.id_number).passage.rule == "quota"
+
+    results = _race([
+        lambda: services.record_passage(gate=east, actor=world.volunteer_a, direction="out", value=head.id_number),
+        lambda: services.record_passage(gate=west, actor=world.worker_a, direction="out", value=wife.id_number),
+    ])
+    decisions = sorted(r.passage.decision for r in results)
+    assert decisions == ["allowed", "refused"]
+    refused = next(r.passage for r in results if r.passage.decision == "refused")
+    assert refused.rule == "quota_exhausted"
+    quota = HouseholdQuota.objects.get(household=world.household_a)
+    assert len(quota.people) == 2
+    assert Passage.objects.filter(decision="allowed").count() == 2
+
+
+def test_the_same_offline_passage_replayed_by_two_connections_is_stored_once(world, gate_a):
+    import uuid
+
+    cid = uuid.uuid4()
+    results = _race([
+        lambda: services.record_passage(gate=gate_a, actor=world.volunteer_a, direction="out",
+                                        value=world.resident_a.id_number, client_id=cid)
+        for _ in range(3)
+    ])
+    assert len({r.passage.pk for r in results}) == 1
+    assert sum(r.created for r in results) == 1
+    assert Passage.objects.count() == 1

@@ -1,0 +1,85 @@
+"""API schemas of residents and households, and the functions that fill them.
+
+Personal data leaves only masked: the ID number as 610103********123X, the phone as 139****1234.
+The birth date is not shown either (the mask hides it on purpose); the age is.
+"""
+
+import datetime
+
+from django.utils import timezone
+from ninja import Field
+
+from frontline.areas.schemas import AreaRef, area_ref
+from frontline.core.apikit import Out
+
+from .models import Household, Resident, ResidentTag
+
+Sex = Resident.Sex
+Status = Resident.Status
+Relation = Resident.Relation
+TagName = ResidentTag.Tag
+
+
+class HouseholdRef(Out):
+    id: int
+    room: str
+    floor: int | None
+    area: AreaRef
+
+
+class TagOut(Out):
+    tag: TagName
+    label: str
+    date: datetime.date | None = Field(description="Due date for a pregnancy; next treatment for dialysis.")
+    detail: str
+
+
+class ResidentOut(Out):
+    id: int
+    name: str
+    sex: Sex | None
+    age: int | None
+    relation: Relation
+    status: Status
+    id_number_masked: str = Field(description="e.g. 610103********123X; empty when unknown.")
+    phone_masked: str = Field(description="e.g. 139****1234; empty when unknown.")
+    household: HouseholdRef
+    tags: list[TagName]
+
+
+def household_ref(h: Household) -> dict:
+    return {"id": h.pk, "room": h.room, "floor": h.floor, "area": area_ref(h.area)}
+
+
+def tags_by_resident(residents) -> dict[int, list[str]]:
+    """{resident id: sorted tag names} in one query. Cheaper than prefetch_related, which builds
+    a queryset per resident when read."""
+    result = {r.pk: [] for r in residents}
+    rows = ResidentTag.objects.filter(resident_id__in=list(result)).order_by("tag").values_list("resident_id", "tag")
+    for resident_id, tag in rows:
+        result[resident_id].append(tag)
+    return result
+
+
+def resident_rows(residents, *, household: Household | None = None, today: datetime.date | None = None) -> list[dict]:
+    """Output rows for a page of residents (``household__area`` selected unless ``household`` given)."""
+    residents = list(residents)
+    tags = tags_by_resident(residents)
+    today = today or timezone.localdate()
+    return [resident_out(r, tags=tags[r.pk], household=household, today=today) for r in residents]
+
+
+def resident_out(r: Resident, *, tags: list[str], household: Household | None = None,
+                 today: datetime.date | None = None) -> dict:
+    household = household or r.household
+    return {
+        "id": r.pk, "name": r.name, "sex": r.sex or None, "age": r.age(today or timezone.localdate()),
+        "relation": r.relation, "status": r.status,
+        "id_number_masked": r.id_number_masked, "phone_masked": r.phone_masked,
+        "household": household_ref(household),
+        "tags": tags,
+    }
+
+
+def tag_out(t: ResidentTag) -> dict:
+    return {"tag": t.tag, "label": str(t.get_tag_display()), "date": t.date, "detail": t.detail}
