@@ -122,7 +122,7 @@ def main():
 
         def service(user=user, parent=parent):
             rows = coverage.coverage_rows(round_obj, user, parent)
-            return rows, coverage.totals(round_obj, user)
+            return rows, coverage.totals(round_obj, user, rows, parent)
 
         rows, totals = service()
         ref_rows = reference_sql(round_obj, area.path, child_width)

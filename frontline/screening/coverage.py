@@ -51,10 +51,30 @@ class CoverageRow:
         return round(100.0 * self.sampled / self.expected, 1) if self.expected else 100.0
 
 
-def _grouped(residents, round_obj, width: int) -> dict[str, tuple[int, int]]:
-    rows = (residents.annotate(prefix=Substr("household__area__path", 1, width), done=sampled_exists(round_obj))
-            .values("prefix").annotate(expected=Count("pk"), sampled=Count("pk", filter=Q(done=True))).order_by())
+def _grouped(residents, round_obj, width: int, wide: bool) -> dict[str, tuple[int, int]]:
+    if wide:
+        # A street or more: PostgreSQL hashes the round's counting samples once and probes the
+        # hash per resident (a street of 200,000: ~3x faster than an index probe each).
+        done = Q(pk__in=live_samples(round_obj).values("resident_id"))
+        rows = residents.annotate(prefix=Substr("household__area__path", 1, width))
+    else:
+        # A community or less: one index probe per resident beats hashing the whole round.
+        done = Q(done=True)
+        rows = residents.annotate(prefix=Substr("household__area__path", 1, width), done=sampled_exists(round_obj))
+    rows = rows.values("prefix").annotate(expected=Count("pk"), sampled=Count("pk", filter=done)).order_by()
     return {r["prefix"]: (r["expected"], r["sampled"]) for r in rows}
+
+
+WIDE_KINDS = {"city", "district", "street"}
+
+
+def _is_wide(round_obj: Round, user, parent: Area | None) -> bool:
+    """Whether what the user sees of ``parent`` (or of the round) reaches street level or above."""
+    base = [parent.path] if parent is not None else round_obj.scope_paths()
+    if user is not None and not user.is_superuser:
+        mine = user.scope_paths("view")
+        base = [u if u.startswith(b) else b for b in base for u in mine if u.startswith(b) or b.startswith(u)]
+    return Area.objects.filter(path__in=base, kind__in=WIDE_KINDS).exists()
 
 
 def child_areas(round_obj: Round, user, parent: Area | None):
@@ -80,6 +100,7 @@ def coverage_rows(round_obj: Round, user, parent: Area | None = None) -> list[Co
     if parent is not None:
         residents = residents.filter(prefix_q("household__area__path", parent.path))
     counts: dict[str, tuple[int, int]] = {}
+    wide = _is_wide(round_obj, user, parent)
     for width in sorted({len(a.path) for a in areas}):
         same = [a for a in areas if len(a.path) == width]
         scoped = residents
@@ -88,7 +109,7 @@ def coverage_rows(round_obj: Round, user, parent: Area | None = None) -> list[Co
             for a in same:
                 q |= prefix_q("household__area__path", a.path)
             scoped = residents.filter(q)
-        counts.update(_grouped(scoped, round_obj, width))
+        counts.update(_grouped(scoped, round_obj, width, wide))
     return [CoverageRow(a, *counts.get(a.path, (0, 0))) for a in areas]
 
 

@@ -114,3 +114,23 @@ def test_home_task_outside_the_samplers_scope_is_unknown(screening, world):
     with pytest.raises(ScreeningError) as info:
         sampling.complete_home_task(task, tube_code(), actor=screening.sampler_a)
     assert info.value.code == "unknown_desk"
+
+
+def test_street_wide_coverage_counts_the_same_as_narrow(screening, world):
+    """A street-wide round takes the hashed path for a street officer and the indexed one for a
+    community worker; both count alike."""
+    now = timezone.now()
+    wide_round = rounds.create_round(name="全街道", areas=[world.street], starts_at=now, ends_at=now + datetime.timedelta(hours=9),
+                                     actor=world.street_officer)
+    rounds.set_round_status(wide_round, Round.Status.OPEN, actor=world.street_officer)
+    desk = rounds.add_desk(rounds.add_site(wide_round, area=world.community, name="广场", actor=world.street_officer), name="台",
+                           actor=world.street_officer)
+    people = screening.people(3)
+    sampling.ingest([scan(desk, tube_code(), resident=p.pk) for p in [*people[:2], world.resident_c]], actor=world.street_officer)
+    assert coverage._is_wide(wide_round, world.street_officer, None) and not coverage._is_wide(wide_round, world.worker_a, None)
+    officer = {r.area.name: (r.expected, r.sampled) for r in coverage.coverage_rows(wide_round, world.street_officer)}
+    assert officer == {"中城街道": (6, 3)}
+    by_community = {r.area.name: (r.expected, r.sampled) for r in coverage.coverage_rows(wide_round, world.street_officer, world.street)}
+    assert by_community == {"八一西街社区": (5, 2), "邻社区": (1, 1)}
+    worker = {r.area.name: (r.expected, r.sampled) for r in coverage.coverage_rows(wide_round, world.worker_a)}
+    assert worker == {"中城街道": (4, 2)}
