@@ -41,9 +41,7 @@ from frontline.core.apikit import (
     invalid,
     keyset_page,
     name_text,
-    path_range,
     require,
-    scope_range,
     text,
 )
 from frontline.core.models import AuditEntry
@@ -262,10 +260,10 @@ def list_residents(request, filters: Query[ResidentFilters], cursor: ResidentCur
     than the page.
     """
     user = request.user
-    residents = Resident.objects.restrict(user).filter(scope_range("household__area__path", user))
+    residents = Resident.objects.restrict(user)
     if filters.area:
         area = get_visible(Area.objects, user, pk=filters.area)
-        residents = residents.in_area(area).filter(path_range("household__area__path", [area.path]))
+        residents = residents.in_area(area)
     if filters.household:
         residents = residents.filter(household_id=filters.household)
     if filters.tag:
