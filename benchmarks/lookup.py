@@ -83,19 +83,22 @@ def main():
         # The reference joins the name keys the way the API decides (see residents/api.py
         # members_of): from the keys when few match in the whole city, else row by row along
         # the subtree.
-        sparse_sql = (f"SELECT {columns} FROM {joins} WHERE r.id IN (SELECT k.resident_id FROM residents_namekey k "
-                      f"WHERE {{key_where}}) AND {where} ORDER BY a.path, h.id, r.id LIMIT 51")
+        sparse_sql = (f"SELECT {columns} FROM {joins} WHERE r.id IN ({{ids}}) AND {where} "
+                      f"ORDER BY a.path, h.id, r.id LIMIT 51")
         dense_sql = (f"SELECT {columns} FROM {joins} WHERE CASE WHEN EXISTS (SELECT 1 FROM residents_namekey k "
                      f"WHERE k.resident_id = r.id AND {{key_where}}) THEN 1 ELSE 0 END = 1 AND {where} "
                      f"ORDER BY a.path, h.id, r.id LIMIT 51")
 
         def sql_initials(text, scope_params=scope_params, sparse_sql=sparse_sql, dense_sql=dense_sql):
             key_where, key_params = apibench.prefix_sql("k.key", text)
-            [(matches,)] = apibench.run_sql(
-                f"SELECT COUNT(*) FROM (SELECT 1 FROM residents_namekey k WHERE {key_where} LIMIT %s) t",
-                [*key_params, SPARSE + 1])
-            sql = sparse_sql if matches <= SPARSE else dense_sql
-            return apibench.run_sql(sql.format(key_where=key_where), [*key_params, *scope_params])
+            ids = [row[0] for row in apibench.run_sql(
+                f"SELECT k.resident_id FROM residents_namekey k WHERE {key_where} LIMIT %s", [*key_params, SPARSE + 1])]
+            if len(ids) > SPARSE:
+                return apibench.run_sql(dense_sql.format(key_where=key_where), [*key_params, *scope_params])
+            if not ids:
+                return []
+            sql = sparse_sql.format(ids=", ".join(["%s"] * len(set(ids))))
+            return apibench.run_sql(sql, [*set(ids), *scope_params])
 
         reference = apibench.timed(sql_initials, initials)
         results[f"initials {label}"] = apibench.row(

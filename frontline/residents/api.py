@@ -190,8 +190,11 @@ SPARSE = 3000
 
 def members_of(residents, members):
     """``residents`` that have a row in ``members`` (a queryset with a ``resident`` foreign key)."""
-    if members.values("pk")[: SPARSE + 1].count() <= SPARSE:
-        return residents.filter(pk__in=members.values("resident_id"))
+    ids = list(members.order_by().values_list("resident_id", flat=True)[: SPARSE + 1])
+    if len(ids) <= SPARSE:
+        # The ids themselves, not a subquery: the planner then knows it has a handful of rows
+        # to start from (it misjudges how many residents a deep subtree holds, and walked all).
+        return residents.filter(pk__in=set(ids))
     # Inside CASE the EXISTS stays a check per row: a bare EXISTS PostgreSQL would turn into a
     # join, and it then drove from the thousands of members (misjudging the subtree's size).
     member = Case(When(Exists(members.filter(resident=OuterRef("pk"))), then=Value(True)), default=Value(False))
