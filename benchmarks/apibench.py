@@ -95,12 +95,19 @@ def row(label, times, reference=None):
 
 
 def scope_sql(column: str, path: str):
-    """The subtree condition as hand-written SQL for the current database (same form as restrict())."""
+    """A subtree as hand-written SQL: the same index range restrict() uses (frontline.core.scoping.path_q)."""
+    from frontline.core.scoping import path_upper_bound
+
+    return f"{column} >= %s AND {column} < %s", [path, path_upper_bound(path)]
+
+
+def prefix_sql(column: str, prefix: str):
+    """A text prefix as hand-written SQL, in the form the database's index serves."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        return f"{column} LIKE %s", [path + "%"]
-    return f"{column} >= %s AND {column} < %s", [path, path + "\U0010ffff"]
+        return f"{column} LIKE %s", [prefix + "%"]
+    return f"{column} >= %s AND {column} < %s", [prefix, prefix + "\U0010ffff"]
 
 
 def run_sql(sql, params):

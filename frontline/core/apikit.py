@@ -9,7 +9,6 @@ import datetime
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from ninja.errors import HttpError
 from pydantic import BaseModel, BeforeValidator, StrictInt, StringConstraints, model_validator
 
 from frontline.core.models import AuditEntry
-from frontline.core.scoping import path_upper_bound, user_can
+from frontline.core.scoping import user_can
 
 
 class Out(BaseModel):
@@ -138,24 +137,6 @@ def require(user, action: str, path: str) -> None:
     """403 for a record the user can see but whose role does not grant ``action`` there."""
     if not user_can(user, action, path):
         raise PermissionDenied(_("Your role does not allow this action (%(action)s) here.") % {"action": action})
-
-
-def path_range(field: str, paths) -> Q:
-    """One index range covering the subtrees of ``paths``, to AND beside restrict()'s exact test.
-
-    On PostgreSQL restrict() tests a subtree with LIKE 'path%', which the varchar_pattern_ops
-    index serves, but a list ordered by path walks the path index instead and filters LIKE row
-    by row from the start of the tree. The range (path digits compare the same in any collation)
-    lets that walk start and stop at the subtree. SQLite's restrict() is a range already.
-    """
-    paths = list(paths)
-    if connection.vendor != "postgresql" or not paths:
-        return Q()
-    return Q(**{f"{field}__gte": min(paths), f"{field}__lt": max(path_upper_bound(p) for p in paths)})
-
-
-def scope_range(field: str, user, action: str = "view") -> Q:
-    return Q() if user.is_superuser else path_range(field, user.scope_paths(action))
 
 
 # --- pagination ---------------------------------------------------------------------------------

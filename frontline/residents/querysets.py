@@ -1,14 +1,14 @@
 from django.db.models import Count
 
 from frontline.core import idnumber, personal, phones
-from frontline.core.scoping import ScopedQuerySet, prefix_q
+from frontline.core.scoping import ScopedQuerySet, path_q, prefix_q
 
 from .names import normalise_query
 
 
 class HouseholdQuerySet(ScopedQuerySet):
     def in_area(self, area):
-        return self.filter(prefix_q("area__path", area.path))
+        return self.filter(path_q("area__path", area.path))
 
     def with_counts(self):
         return self.annotate(resident_count=Count("residents", distinct=True))
@@ -16,7 +16,7 @@ class HouseholdQuerySet(ScopedQuerySet):
 
 class ResidentQuerySet(ScopedQuerySet):
     def in_area(self, area):
-        return self.filter(prefix_q("household__area__path", area.path))
+        return self.filter(path_q("household__area__path", area.path))
 
     def with_tag(self, tag):
         return self.filter(pk__in=_tag_model().objects.filter(tag=tag).values("resident_id"))

@@ -50,3 +50,12 @@ def test_prefix_q_does_not_match_siblings(world):
 def test_audit_entries_are_scoped(world):
     assert AuditEntry.objects.restrict(world.worker_a).filter(object_id=str(world.resident_b.pk), model="residents.resident").count() == 0
     assert AuditEntry.objects.restrict(world.worker_b).filter(object_id=str(world.resident_b.pk), model="residents.resident").count() == 1
+
+
+def test_path_range_is_exactly_the_subtree(world):
+    from frontline.core.scoping import path_q
+
+    for area in Area.objects.all():
+        by_range = set(Area.objects.filter(path_q("path", area.path)).values_list("pk", flat=True))
+        by_prefix = {a.pk for a in Area.objects.all() if a.path.startswith(area.path)}
+        assert by_range == by_prefix, area.name
