@@ -33,6 +33,23 @@ RULES_BEYOND_JSON_SCHEMA = {
     ("PATCH", "/api/v1/areas/{id}"),  # moving: the same
     ("POST", "/api/v1/households"),  # a household belongs to a compound, building or unit
     ("PATCH", "/api/v1/households/{id}"),  # moving: the same
+    # screening: a round ends after it starts and its status change needs a reason; a resident
+    # must live in the round's areas; barcodes have a format; a bag must still be open, a tube
+    # sealed before packing; a lab only receives its own bags; a result file must be readable.
+    ("POST", "/api/v1/screening/rounds"),
+    ("POST", "/api/v1/screening/rounds/{round_id}/status"),
+    ("POST", "/api/v1/screening/rounds/{round_id}/exemptions"),
+    ("POST", "/api/v1/screening/desk/scan"),
+    ("GET", "/api/v1/screening/desks/{desk_id}/lookup"),
+    ("GET", "/api/v1/screening/desks/{desk_id}/tubes/{barcode}"),
+    ("POST", "/api/v1/screening/bags"),
+    ("POST", "/api/v1/screening/bags/{barcode}/tubes"),
+    ("POST", "/api/v1/screening/bags/{barcode}/send"),
+    ("POST", "/api/v1/screening/lab/bags/{barcode}/receive"),
+    ("POST", "/api/v1/screening/lab/results/import"),
+    ("POST", "/api/v1/screening/conflicts/{result_id}/review"),
+    ("POST", "/api/v1/screening/home-tasks"),
+    ("POST", "/api/v1/screening/home-tasks/{task_id}/complete"),
 }
 
 

@@ -103,7 +103,7 @@ def _desk(request, desk_id):
 
 # --- schemas ------------------------------------------------------------------------------------
 
-class DeskOut(Schema):
+class ScreeningDeskOut(Schema):
     id: int
     name: str
     site: str
@@ -113,15 +113,15 @@ class DeskOut(Schema):
     capacity: int
 
 
-class SiteOut(Schema):
+class ScreeningSiteOut(Schema):
     id: int
     name: str
     area_id: int
     location: str
-    desks: list[DeskOut]
+    desks: list[ScreeningDeskOut]
 
 
-class RoundOut(Schema):
+class ScreeningRoundOut(Schema):
     id: int
     name: str
     status: str
@@ -131,11 +131,11 @@ class RoundOut(Schema):
     area_ids: list[int]
 
 
-class RoundDetailOut(RoundOut):
-    sites: list[SiteOut]
+class ScreeningRoundDetailOut(ScreeningRoundOut):
+    sites: list[ScreeningSiteOut]
 
 
-class RoundIn(Body):
+class ScreeningRoundIn(Body):
     name: text(100, 1)
     area_ids: list[Id] = Field(..., min_length=1, max_length=200)
     starts_at: datetime.datetime
@@ -144,12 +144,12 @@ class RoundIn(Body):
     notes: text(2000) = ""
 
 
-class StatusIn(Body):
+class ScreeningStatusIn(Body):
     status: Literal["planned", "open", "closed"]
     reason: text(300, 1)
 
 
-class CoverageRowOut(Schema):
+class ScreeningCoverageRowOut(Schema):
     area_id: int
     area: str
     kind: str
@@ -159,7 +159,7 @@ class CoverageRowOut(Schema):
     percent: float
 
 
-class CoverageOut(Schema):
+class ScreeningCoverageOut(Schema):
     round_id: int
     area_id: int | None
     expected: int
@@ -167,10 +167,10 @@ class CoverageOut(Schema):
     missing: int
     percent: float
     exempted: int
-    rows: list[CoverageRowOut]
+    rows: list[ScreeningCoverageRowOut]
 
 
-class MissingOut(Schema):
+class ScreeningMissingOut(Schema):
     resident_id: int
     name: str
     id_masked: str
@@ -181,14 +181,14 @@ class MissingOut(Schema):
     tags: list[str]
 
 
-class VisitorIn(Body):
+class ScreeningVisitorIn(Body):
     name: text(60) = ""
     id_number: text(40) = ""
     phone: text(30) = ""
     address: text(200) = ""
 
 
-class DeskItemIn(Body):
+class ScreeningDeskItemIn(Body):
     """One desk operation. ``kind`` sample: ``desk`` (or ``home_task``), ``tube``, and one of
     ``resident``, ``id_number``, ``pass``, ``visitor``. undo: ``target`` (the scan's client id).
     seal: ``tube``. Fields are loose on purpose: a bad item is answered "rejected", never a 422
@@ -203,7 +203,7 @@ class DeskItemIn(Body):
     resident: Id | None = None
     id_number: text(40) | None = None
     pass_: text(80) | None = Field(None, alias="pass")
-    visitor: VisitorIn | None = None
+    visitor: ScreeningVisitorIn | None = None
     confirm_repeat: StrictBool = False
     confirm_visitor: StrictBool = False
     green_channel: StrictBool = False
@@ -213,26 +213,26 @@ class DeskItemIn(Body):
     model_config = {"populate_by_name": True}
 
 
-class BatchIn(Body):
-    items: list[DeskItemIn] = Field(..., max_length=1000)
+class ScreeningBatchIn(Body):
+    items: list[ScreeningDeskItemIn] = Field(..., max_length=1000)
 
 
-class ItemResultOut(Schema):
+class ScreeningItemResultOut(Schema):
     client_id: str
     status: Literal["created", "duplicate", "rejected"]
     message: str
     data: dict
 
 
-class BatchOut(Schema):
-    results: list[ItemResultOut]
+class ScreeningBatchOut(Schema):
+    results: list[ScreeningItemResultOut]
 
 
-class ScanIn(DeskItemIn):
+class ScreeningScanIn(ScreeningDeskItemIn):
     client_id: Annotated[StrictStr, StringConstraints(pattern=r"^[0-9a-fA-F-]{32,36}$")]
 
 
-class LookupOut(Schema):
+class ScreeningLookupOut(Schema):
     kind: str
     tube: dict | None = None
     people: list[dict] = []
@@ -242,7 +242,7 @@ class LookupOut(Schema):
     more: bool = False
 
 
-class TubeOut(Schema):
+class ScreeningTubeOut(Schema):
     barcode: str
     round_id: int
     status: str
@@ -257,7 +257,7 @@ class TubeOut(Schema):
     resulted_at: datetime.datetime | None
 
 
-class SlotOut(Schema):
+class ScreeningSlotOut(Schema):
     slot: int
     name: str
     id_masked: str
@@ -266,11 +266,11 @@ class SlotOut(Schema):
     created_at: datetime.datetime
 
 
-class TubeDetailOut(TubeOut):
-    samples: list[SlotOut]
+class ScreeningTubeDetailOut(ScreeningTubeOut):
+    samples: list[ScreeningSlotOut]
 
 
-class LabTubeOut(Schema):
+class ScreeningLabTubeOut(Schema):
     """What a lab sees: no names, no ID numbers."""
 
     barcode: str
@@ -282,20 +282,20 @@ class LabTubeOut(Schema):
     result_conflict: bool
 
 
-class BagIn(Body):
+class ScreeningBagIn(Body):
     site: Id
     barcode: text(40, 1)
 
 
-class PackIn(Body):
+class ScreeningPackIn(Body):
     tube: text(40, 1)
 
 
-class SendIn(Body):
+class ScreeningSendIn(Body):
     lab: Annotated[StrictStr, StringConstraints(min_length=1, max_length=20, pattern=NO_NUL)] = Field(..., description="The lab's code.")
 
 
-class BagOut(Schema):
+class ScreeningBagOut(Schema):
     barcode: str
     status: str
     tube_count: int
@@ -303,28 +303,28 @@ class BagOut(Schema):
     tubes: list[str]
 
 
-class ResultIn(Body):
+class ScreeningResultIn(Body):
     barcode: text(40, 1)
     result: text(20, 1) = Field(..., description="negative / positive / invalid (阴性 / 阳性 / 无效)")
     tested_at: text(40, 1) = Field(..., description="ISO 8601, or 2022-01-05 14:30")
 
 
-class ResultsIn(Body):
-    results: list[ResultIn] = Field(..., min_length=1, max_length=50_000)
+class ScreeningResultsIn(Body):
+    results: list[ScreeningResultIn] = Field(..., min_length=1, max_length=50_000)
 
 
-class ResultOutcomeOut(Schema):
+class ScreeningResultOutcomeOut(Schema):
     row: str
     barcode: str
     status: Literal["accepted", "duplicate", "conflict", "unknown", "error"]
     message: str
 
 
-class ResultsOut(Schema):
-    results: list[ResultOutcomeOut]
+class ScreeningResultsOut(Schema):
+    results: list[ScreeningResultOutcomeOut]
 
 
-class ImportOut(Schema):
+class ScreeningImportOut(Schema):
     file: str
     rows: int
     accepted: int
@@ -338,7 +338,7 @@ class ImportOut(Schema):
     truncated: bool
 
 
-class ConflictOut(Schema):
+class ScreeningConflictOut(Schema):
     id: int
     tube: str
     result: str
@@ -348,12 +348,12 @@ class ConflictOut(Schema):
     source_ref: str
 
 
-class ReviewIn(Body):
+class ScreeningReviewIn(Body):
     decision: Literal["keep", "replace"]
     note: text(300, 1)
 
 
-class RetestOut(Schema):
+class ScreeningRetestOut(Schema):
     id: int
     tube: str
     name: str
@@ -364,7 +364,7 @@ class RetestOut(Schema):
     created_at: datetime.datetime
 
 
-class AlertOut(Schema):
+class ScreeningAlertOut(Schema):
     id: int
     kind: str
     message: str
@@ -374,7 +374,7 @@ class AlertOut(Schema):
     acknowledged: bool
 
 
-class FlagOut(Schema):
+class ScreeningFlagOut(Schema):
     id: int
     area_id: int
     area: str
@@ -384,14 +384,14 @@ class FlagOut(Schema):
     lifted_at: datetime.datetime | None
 
 
-class HomeTaskIn(Body):
+class ScreeningHomeTaskIn(Body):
     round: Id
     resident: Id
     reason: Literal["bedridden", "isolated", "disabled", "other"]
     note: text(300) = ""
 
 
-class HomeTaskOut(Schema):
+class ScreeningHomeTaskOut(Schema):
     id: int
     round_id: int
     resident_id: int
@@ -402,18 +402,18 @@ class HomeTaskOut(Schema):
     tube: str | None
 
 
-class CompleteIn(Body):
+class ScreeningCompleteIn(Body):
     tube: text(40, 1)
     client_id: Annotated[StrictStr, StringConstraints(pattern=r"^[0-9a-fA-F-]{32,36}$")] | None = None
 
 
-class ExemptionIn(Body):
+class ScreeningExemptionIn(Body):
     resident: Id
     reason: Literal["away", "hospital", "infant", "tested_elsewhere", "other"]
     evidence: text(300) = ""
 
 
-class OkOut(Schema):
+class ScreeningOkOut(Schema):
     ok: bool = True
 
 
@@ -430,7 +430,7 @@ def _desk_out(d: Desk) -> dict:
             "capacity": r.tube_capacity}
 
 
-@router.get("/rounds", response={200: list[RoundOut], **ERRORS})
+@router.get("/rounds", response={200: list[ScreeningRoundOut], **ERRORS})
 def list_rounds(request, status: query_text(20) = None):
     qs = Round.objects.restrict(request.user).prefetch_related("areas")
     if status:
@@ -438,15 +438,15 @@ def list_rounds(request, status: query_text(20) = None):
     return [_round_out(r) for r in qs[:200]]
 
 
-@router.post("/rounds", response={201: RoundOut, **ERRORS})
-def create_round(request, payload: RoundIn):
+@router.post("/rounds", response={201: ScreeningRoundOut, **ERRORS})
+def create_round(request, payload: ScreeningRoundIn):
     areas = [get_scoped_or_404(Area.objects, request.user, "change", pk=pk) for pk in payload.area_ids]
     r = round_service.create_round(name=payload.name, areas=areas, starts_at=payload.starts_at, ends_at=payload.ends_at,
                                    pooling=payload.pooling, notes=payload.notes, actor=request.user, source="api")
     return Status(201, _round_out(r))
 
 
-@router.get("/rounds/{round_id}", response={200: RoundDetailOut, **ERRORS})
+@router.get("/rounds/{round_id}", response={200: ScreeningRoundDetailOut, **ERRORS})
 def get_round(request, round_id: PathId):
     r = _round(request, round_id)
     sites = []
@@ -456,14 +456,14 @@ def get_round(request, round_id: PathId):
     return {**_round_out(r), "sites": sites}
 
 
-@router.post("/rounds/{round_id}/status", response={200: RoundOut, **ERRORS})
-def set_round_status(request, round_id: PathId, payload: StatusIn):
+@router.post("/rounds/{round_id}/status", response={200: ScreeningRoundOut, **ERRORS})
+def set_round_status(request, round_id: PathId, payload: ScreeningStatusIn):
     r = _round(request, round_id, "change")
     round_service.set_round_status(r, payload.status, actor=request.user, reason=payload.reason, source="api")
     return _round_out(r)
 
 
-@router.get("/rounds/{round_id}/coverage", response={200: CoverageOut, **ERRORS})
+@router.get("/rounds/{round_id}/coverage", response={200: ScreeningCoverageOut, **ERRORS})
 def round_coverage(request, round_id: PathId, area: QueryId = None):
     r = _round(request, round_id)
     parent = _area(request, area)
@@ -474,7 +474,7 @@ def round_coverage(request, round_id: PathId, area: QueryId = None):
                       "sampled": row.sampled, "missing": row.missing, "percent": row.percent} for row in rows]}
 
 
-@router.get("/rounds/{round_id}/not-sampled", response={200: list[MissingOut], **ERRORS})
+@router.get("/rounds/{round_id}/not-sampled", response={200: list[ScreeningMissingOut], **ERRORS})
 def round_not_sampled(request, round_id: PathId, area: QueryId = None, limit: int = Query(1000, ge=1, le=20000)):
     r = _round(request, round_id)
     out = []
@@ -487,15 +487,15 @@ def round_not_sampled(request, round_id: PathId, area: QueryId = None, limit: in
     return out
 
 
-@router.post("/rounds/{round_id}/exemptions", response={201: OkOut, **ERRORS})
-def add_exemption(request, round_id: PathId, payload: ExemptionIn):
+@router.post("/rounds/{round_id}/exemptions", response={201: ScreeningOkOut, **ERRORS})
+def add_exemption(request, round_id: PathId, payload: ScreeningExemptionIn):
     r = _round(request, round_id)
     resident = get_scoped_or_404(Resident.objects.select_related("household__area"), request.user, "change", pk=payload.resident)
     round_service.add_exemption(r, resident, reason=payload.reason, evidence=payload.evidence, actor=request.user, source="api")
     return Status(201, {"ok": True})
 
 
-@router.get("/rounds/{round_id}/tubes", response={200: list[TubeOut], **ERRORS})
+@router.get("/rounds/{round_id}/tubes", response={200: list[ScreeningTubeOut], **ERRORS})
 def round_tubes(request, round_id: PathId, status: query_text(20) = None, result: query_text(20) = None,
                 offset: int = Query(0, ge=0, le=10**9), limit: int = Query(500, ge=1, le=5000)):
     r = _round(request, round_id)
@@ -514,7 +514,7 @@ def _tube_out(t: Tube) -> dict:
             "resulted_at": t.resulted_at}
 
 
-@router.get("/tubes/{barcode}", response={200: TubeDetailOut, **ERRORS})
+@router.get("/tubes/{barcode}", response={200: ScreeningTubeDetailOut, **ERRORS})
 def get_tube(request, barcode: BarcodeParam):
     t = get_scoped_or_404(Tube.objects.select_related("bag", "site"), request.user, "view", barcode=barcode.strip().upper())
     samples = []
@@ -527,13 +527,13 @@ def get_tube(request, barcode: BarcodeParam):
 
 # --- the desk ----------------------------------------------------------------------------------
 
-@router.get("/desks", response={200: list[DeskOut], **ERRORS})
+@router.get("/desks", response={200: list[ScreeningDeskOut], **ERRORS})
 def my_desks(request):
     qs = Desk.objects.restrict(request.user, "sample").active().filter(site__round__status=Round.Status.OPEN)
     return [_desk_out(d) for d in qs.select_related("site__round")[:200]]
 
 
-@router.get("/desks/{desk_id}/lookup", response={200: LookupOut, **ERRORS})
+@router.get("/desks/{desk_id}/lookup", response={200: ScreeningLookupOut, **ERRORS})
 def desk_lookup(request, desk_id: PathId, q: Annotated[str, Query(..., min_length=1, max_length=100, pattern=NO_NUL)]):
     return lookup_service.lookup(_desk(request, desk_id), q, actor=request.user)
 
@@ -543,23 +543,23 @@ def desk_tube(request, desk_id: PathId, barcode: BarcodeParam):
     return sampling.tube_status(_desk(request, desk_id), barcode, actor=request.user)
 
 
-def _item(payload: DeskItemIn) -> dict:
+def _item(payload: ScreeningDeskItemIn) -> dict:
     item = payload.model_dump(by_alias=True, exclude_none=True)
     if payload.visitor is not None:
         item["visitor"] = payload.visitor.model_dump()
     return item
 
 
-@router.post("/desk/batch", response={200: BatchOut, **ERRORS})
-def desk_batch(request, payload: BatchIn):
+@router.post("/desk/batch", response={200: ScreeningBatchOut, **ERRORS})
+def desk_batch(request, payload: ScreeningBatchIn):
     """The offline queue's upload: every item is answered created, duplicate or rejected, in order.
     Replaying a batch is harmless: client ids already stored are answered "duplicate"."""
     outcomes = sampling.ingest([_item(i) for i in payload.items], actor=request.user)
     return {"results": [o.as_dict() for o in outcomes]}
 
 
-@router.post("/desk/scan", response={200: ItemResultOut, 201: ItemResultOut, **ERRORS})
-def desk_scan(request, payload: ScanIn):
+@router.post("/desk/scan", response={200: ScreeningItemResultOut, 201: ScreeningItemResultOut, **ERRORS})
+def desk_scan(request, payload: ScreeningScanIn):
     """One scan, online. 409 ``already_sampled`` (with where and when), ``out_of_scope`` and
     ``not_in_ledger`` wait for the desk's confirmation (``confirm_repeat`` / ``confirm_visitor``);
     409 ``tube_sealed`` / ``tube_full`` ask for a new tube; 422 names the bad input."""
@@ -574,8 +574,8 @@ def _bag_out(bag: Bag) -> dict:
             "tubes": list(bag.tubes.order_by("barcode").values_list("barcode", flat=True))}
 
 
-@router.post("/bags", response={201: BagOut, **ERRORS})
-def create_bag(request, payload: BagIn):
+@router.post("/bags", response={201: ScreeningBagOut, **ERRORS})
+def create_bag(request, payload: ScreeningBagIn):
     from .models import SamplingSite
 
     site = get_scoped_or_404(SamplingSite.objects.select_related("round", "area"), request.user, "sample", pk=payload.site)
@@ -586,22 +586,22 @@ def _bag(request, barcode):
     return get_scoped_or_404(Bag.objects, request.user, "sample", barcode=barcode.strip().upper())
 
 
-@router.post("/bags/{barcode}/tubes", response={200: BagOut, **ERRORS})
-def pack_tube(request, barcode: BarcodeParam, payload: PackIn):
+@router.post("/bags/{barcode}/tubes", response={200: ScreeningBagOut, **ERRORS})
+def pack_tube(request, barcode: BarcodeParam, payload: ScreeningPackIn):
     bag = _bag(request, barcode)
     transport.pack_tube(bag, payload.tube, actor=request.user, source="api")
     bag.refresh_from_db()
     return _bag_out(bag)
 
 
-@router.post("/bags/{barcode}/send", response={200: BagOut, **ERRORS})
-def send_bag(request, barcode: BarcodeParam, payload: SendIn):
+@router.post("/bags/{barcode}/send", response={200: ScreeningBagOut, **ERRORS})
+def send_bag(request, barcode: BarcodeParam, payload: ScreeningSendIn):
     bag = _bag(request, barcode)
     lab = get_object_or_404(Lab, code=payload.lab.strip().upper())
     return _bag_out(transport.send_bag(bag, lab, actor=request.user, source="api"))
 
 
-@router.get("/lab/tubes", response={200: list[LabTubeOut], **ERRORS})
+@router.get("/lab/tubes", response={200: list[ScreeningLabTubeOut], **ERRORS})
 def lab_tubes(request, status: query_text(20) = None, bag: query_text(40) = None, offset: int = Query(0, ge=0, le=10**9),
               limit: int = Query(1000, ge=1, le=10000)):
     qs = Tube.objects.restrict(request.user, "lab").select_related("bag").order_by("pk")
@@ -614,7 +614,7 @@ def lab_tubes(request, status: query_text(20) = None, bag: query_text(40) = None
             for t in qs[offset:offset + limit]]
 
 
-@router.post("/lab/bags/{barcode}/receive", response={200: BagOut, **ERRORS})
+@router.post("/lab/bags/{barcode}/receive", response={200: ScreeningBagOut, **ERRORS})
 def receive_bag(request, barcode: BarcodeParam):
     if not request.user.has_action("lab"):
         raise Http404
@@ -626,8 +626,8 @@ def _require_results_role(user):
         raise Http404
 
 
-@router.post("/lab/results", response={200: ResultsOut, **ERRORS})
-def post_results(request, payload: ResultsIn):
+@router.post("/lab/results", response={200: ScreeningResultsOut, **ERRORS})
+def post_results(request, payload: ScreeningResultsIn):
     """Results from a lab system. Idempotent: the same result again is "duplicate"; a different
     result for a resulted tube is "conflict" (kept for review, nothing overwritten); a tube the
     lab was not sent is "unknown"."""
@@ -638,7 +638,7 @@ def post_results(request, payload: ResultsIn):
     return {"results": [{"row": o.ref, "barcode": o.barcode, "status": o.status, "message": str(o.message)} for o in outcomes]}
 
 
-@router.post("/lab/results/import", response={200: ImportOut, **ERRORS})
+@router.post("/lab/results/import", response={200: ScreeningImportOut, **ERRORS})
 def import_results(request, file: File[UploadedFile]):
     """A lab's result file (.csv or .xlsx: tube barcode, result, time)."""
     _require_results_role(request.user)
@@ -647,7 +647,7 @@ def import_results(request, file: File[UploadedFile]):
 
 # --- review, retests, alerts, control flags ----------------------------------------------------
 
-@router.get("/conflicts", response={200: list[ConflictOut], **ERRORS})
+@router.get("/conflicts", response={200: list[ScreeningConflictOut], **ERRORS})
 def list_conflicts(request):
     out = []
     for r in LabResult.objects.restrict(request.user).conflicts().select_related("tube")[:500]:
@@ -657,15 +657,15 @@ def list_conflicts(request):
     return out
 
 
-@router.post("/conflicts/{result_id}/review", response={200: OkOut, **ERRORS})
-def review_conflict(request, result_id: PathId, payload: ReviewIn):
+@router.post("/conflicts/{result_id}/review", response={200: ScreeningOkOut, **ERRORS})
+def review_conflict(request, result_id: PathId, payload: ScreeningReviewIn):
     result = get_scoped_or_404(LabResult.objects, request.user, "change", pk=result_id)
     result_service.review_conflict(result, keep_accepted=payload.decision == "keep", note=payload.note, actor=request.user,
                                    source="api")
     return {"ok": True}
 
 
-@router.get("/retests", response={200: list[RetestOut], **ERRORS})
+@router.get("/retests", response={200: list[ScreeningRetestOut], **ERRORS})
 def list_retests(request, round: QueryId = None, status: query_text(20) = None):
     qs = RetestItem.objects.restrict(request.user).select_related("tube", "sample__resident", "sample__visitor", "household__area")
     if round:
@@ -681,7 +681,7 @@ def list_retests(request, round: QueryId = None, status: query_text(20) = None):
     return out
 
 
-@router.get("/alerts", response={200: list[AlertOut], **ERRORS})
+@router.get("/alerts", response={200: list[ScreeningAlertOut], **ERRORS})
 def list_alerts(request, include_acknowledged: bool = False):
     qs = Alert.objects.restrict(request.user).select_related("tube", "area")
     if not include_acknowledged:
@@ -690,13 +690,13 @@ def list_alerts(request, include_acknowledged: bool = False):
              "area": a.area.name, "created_at": a.created_at, "acknowledged": a.acknowledged_at is not None} for a in qs[:200]]
 
 
-@router.post("/alerts/{alert_id}/acknowledge", response={200: OkOut, **ERRORS})
+@router.post("/alerts/{alert_id}/acknowledge", response={200: ScreeningOkOut, **ERRORS})
 def acknowledge_alert(request, alert_id: PathId):
     result_service.acknowledge_alert(get_scoped_or_404(Alert.objects, request.user, "view", pk=alert_id), actor=request.user)
     return {"ok": True}
 
 
-@router.get("/control-flags", response={200: list[FlagOut], **ERRORS})
+@router.get("/control-flags", response={200: list[ScreeningFlagOut], **ERRORS})
 def list_flags(request, active: bool = True):
     qs = ControlFlag.objects.restrict(request.user).select_related("area", "tube")
     if active:
@@ -713,7 +713,7 @@ def _task_out(t: HomeTask) -> dict:
             "tube": t.sample.tube.barcode if t.sample_id else None}
 
 
-@router.get("/home-tasks", response={200: list[HomeTaskOut], **ERRORS})
+@router.get("/home-tasks", response={200: list[ScreeningHomeTaskOut], **ERRORS})
 def list_home_tasks(request, round: QueryId = None, status: query_text(20, default="open") = "open"):
     qs = HomeTask.objects.restrict(request.user).select_related("resident__household__area", "sample__tube")
     if round:
@@ -723,16 +723,16 @@ def list_home_tasks(request, round: QueryId = None, status: query_text(20, defau
     return [_task_out(t) for t in qs[:2000]]
 
 
-@router.post("/home-tasks", response={201: HomeTaskOut, **ERRORS})
-def create_home_task(request, payload: HomeTaskIn):
+@router.post("/home-tasks", response={201: ScreeningHomeTaskOut, **ERRORS})
+def create_home_task(request, payload: ScreeningHomeTaskIn):
     r = _round(request, payload.round)
     resident = get_scoped_or_404(Resident.objects.select_related("household__area"), request.user, "change", pk=payload.resident)
     task = round_service.create_home_task(r, resident, reason=payload.reason, note=payload.note, actor=request.user, source="api")
     return Status(201, _task_out(task))
 
 
-@router.post("/home-tasks/{task_id}/complete", response={200: ItemResultOut, 201: ItemResultOut, **ERRORS})
-def complete_home_task(request, task_id: PathId, payload: CompleteIn):
+@router.post("/home-tasks/{task_id}/complete", response={200: ScreeningItemResultOut, 201: ScreeningItemResultOut, **ERRORS})
+def complete_home_task(request, task_id: PathId, payload: ScreeningCompleteIn):
     task = get_scoped_or_404(HomeTask.objects.select_related("round"), request.user, "sample", pk=task_id)
     outcome = sampling.complete_home_task(task, payload.tube, actor=request.user, client_id=payload.client_id)
     return Status(201 if outcome.status == "created" else 200, outcome.as_dict())
