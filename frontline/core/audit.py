@@ -58,6 +58,13 @@ def diff(before: dict, after: dict) -> dict:
     return changes
 
 
+def area_path_of(obj) -> str:
+    """Where a record sits in the area tree, so its history is scoped like the record: the
+    model's ``audit_area_path()``, or the ``area_path`` it keeps itself."""
+    method = getattr(obj, "audit_area_path", None)
+    return method() if method is not None else obj.area_path
+
+
 def record(obj, action, *, actor=None, before=None, source="web", reason="", area_path=None, changes=None):
     """Append one audit row for ``obj``; ``before`` is the snapshot taken before an update."""
     if changes is None:
@@ -80,7 +87,7 @@ def record(obj, action, *, actor=None, before=None, source="web", reason="", are
         model=obj._meta.label_lower,
         object_id=str(obj.pk),
         object_repr=str(obj)[:200],
-        area_path=area_path if area_path is not None else obj.audit_area_path(),
+        area_path=area_path if area_path is not None else area_path_of(obj),
         changes=changes,
         reason=reason[:300],
     )

@@ -17,6 +17,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import idnumber, phones
 
 _PREFIX = "v1:"
 
@@ -115,3 +118,30 @@ class PhoneTailField(models.CharField):
         value = (getattr(model_instance, self.source) or "")[-4:]
         setattr(model_instance, self.attname, value)
         return value
+
+
+class PersonalIdentity(models.Model):
+    """A person's ID number and phone as every personal record keeps them (DESIGN.md §6):
+    encrypted at rest, a keyed hash of each for exact lookup, the phone's last four digits for
+    search, masked when shown, redacted in the change log. Residents and the visitors a desk
+    registers share it, so the rules live in one place."""
+
+    id_number = EncryptedField(_("ID number"), blank=True)
+    id_number_hash = LookupHashField(source="id_number", kind="id")
+    phone = EncryptedField(_("phone"), blank=True)
+    phone_hash = LookupHashField(source="phone", kind="phone")
+    phone_tail = PhoneTailField(source="phone")
+
+    personal_fields = ("id_number", "phone")
+    audit_exclude = ("id_number_hash", "phone_hash", "phone_tail")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def id_number_masked(self):
+        return idnumber.mask(self.id_number)
+
+    @property
+    def phone_masked(self):
+        return phones.mask(self.phone)

@@ -72,7 +72,41 @@ def minimal_paths(paths) -> list[str]:
     return result
 
 
+def narrow_paths(paths, path: str) -> list[str]:
+    """The subtrees common to ``paths`` (None: everywhere) and the subtree of ``path``."""
+    if paths is None:
+        return [path]
+    return minimal_paths([path if path.startswith(p) else p for p in paths if path.startswith(p) or p.startswith(path)])
+
+
 class ScopedQuerySet(models.QuerySet):
+    """``restrict`` keeps the subtrees it filtered by (``scope_paths``; None when unrestricted),
+    and ``within`` narrows them, so that a query on a table that copies the area path (a
+    resident's search keys and special groups) can be limited to the same subtrees with
+    ``scope_q`` instead of starting from every match in the city."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope_paths = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.scope_paths = self.scope_paths
+        return clone
+
+    # scope_paths must cover every row the queryset can give: filters only narrow, but a union
+    # spans both sides' subtrees (or everything, if either side is unlimited).
+    def _union_scope(self, other, combined):
+        paths = (self.scope_paths, getattr(other, "scope_paths", None))
+        combined.scope_paths = None if None in paths else minimal_paths([*paths[0], *paths[1]])
+        return combined
+
+    def __or__(self, other):
+        return self._union_scope(other, super().__or__(other))
+
+    def __xor__(self, other):
+        return self._union_scope(other, super().__xor__(other))
+
     def restrict(self, user, action: str = "view"):
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
@@ -81,7 +115,28 @@ class ScopedQuerySet(models.QuerySet):
         paths = user.scope_paths(action)
         if not paths:
             return self.none()
-        return self.filter(subtree_q(self.model.scope_path, paths))
+        return self.scoped_to(paths)
+
+    def scoped_to(self, paths):
+        """Rows in the subtrees rooted at ``paths`` (None: no limit), remembered as the scope:
+        e.g. the residents in the scope of a household list, ``Resident.objects.scoped_to(households.scope_paths)``."""
+        if paths is None:
+            return self
+        scoped = self.filter(subtree_q(self.model.scope_path, paths))
+        scoped.scope_paths = minimal_paths(paths)
+        return scoped
+
+    def within(self, path: str):
+        """Rows in the subtree of ``path`` (one index range), remembered like restrict's scope."""
+        narrowed = self.filter(path_q(self.model.scope_path, path))
+        narrowed.scope_paths = narrow_paths(self.scope_paths, path)
+        return narrowed
+
+    def scope_q(self, field: str = "area_path") -> Q:
+        """The subtrees this queryset was limited to, as a condition on another table's path column."""
+        if self.scope_paths is None:
+            return Q()
+        return subtree_q(field, self.scope_paths)
 
 
 def get_scoped_or_404(queryset, user, action="view", **lookup):

@@ -59,3 +59,17 @@ def test_path_range_is_exactly_the_subtree(world):
         by_range = set(Area.objects.filter(path_q("path", area.path)).values_list("pk", flat=True))
         by_prefix = {a.pk for a in Area.objects.all() if a.path.startswith(area.path)}
         assert by_range == by_prefix, area.name
+
+
+def test_a_scoped_search_covers_exactly_the_rows_of_its_queryset(world):
+    """restrict()/in_area() remember their subtrees; the name search reads keys only there, and a
+    union of two scopes searches both."""
+    worker_a = Resident.objects.restrict(world.worker_a)
+    worker_b = Resident.objects.restrict(world.worker_b)
+    assert list(worker_a.search("cxm")) == [world.resident_a]
+    assert list(worker_b.search("cxm")) == []
+    assert list(Resident.objects.restrict(world.street_officer).in_area(world.compound_b).search("ls")) == [world.resident_b]
+    assert list(worker_a.in_area(world.compound_b)) == [] and list(worker_a.in_area(world.compound_b).search("ls")) == []
+    both = worker_a | worker_b
+    assert set(both.search("cxm")) | set(both.search("ls")) == {world.resident_a, world.resident_b}
+    assert set((worker_a | Resident.objects.all()).search("ww")) == {world.resident_c}

@@ -16,8 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--size", type=int, default=0, help="Also generate a city of about N residents.")
         parser.add_argument("--street-size", type=int, default=200_000, help="Residents per street in the generated city.")
         parser.add_argument("--no-base", action="store_true", help="With --size: skip the named demo communities.")
+        parser.add_argument("--url", default="", help="Where the demo will be served, to print full addresses (./dev demo sets it).")
 
-    def handle(self, *args, size=0, street_size=200_000, no_base=False, **options):
+    def handle(self, *args, size=0, street_size=200_000, no_base=False, url="", **options):
         if not no_base:
             result = build_demo(stdout=self.stdout)
             if result["created"]:
@@ -36,3 +37,7 @@ class Command(BaseCommand):
             self.stdout.write("\nLogins (username / password — role — area):")
             for username, password, display, role, area in result["logins"]:
                 self.stdout.write(f"  {username:<15} {password}   {role:<20} {area}   ({display})")
+            if result["places"]:
+                self.stdout.write("\nWhere to go (log in as the user named, same password):")
+                for what, path, username in result["places"]:
+                    self.stdout.write(f"  {username:<10} {url.rstrip('/')}{path:<36} {what}")
