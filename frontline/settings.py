@@ -93,6 +93,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The default random_page_cost (4) models spinning disks: on an SSD it makes the planner
+    # prefer hash joins over full tables to a few hundred index probes (a desk batch's 200
+    # residents: 17 ms instead of 2 ms). An operator's own setting in DATABASE_URL wins.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("options", "-c random_page_cost=1.1")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

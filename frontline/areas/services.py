@@ -1,5 +1,6 @@
 """Writes to the area tree."""
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Value
@@ -7,9 +8,13 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
 from frontline.core import audit
-from frontline.core.scoping import user_can
+from frontline.core.scoping import path_q, user_can
 
 from .models import PATH_CHUNK, Area
+
+# Tables that copy the path of a record's area so that a filter inside a subtree is one index
+# range on their own rows (model label, column). A move rewrites them with the areas' paths.
+PATH_COPIES = [("residents.NameKey", "area_path"), ("residents.ResidentTag", "area_path")]
 
 
 def _chunk(pk: int) -> str:
@@ -71,6 +76,9 @@ def move_area(area: Area, new_parent: Area, *, actor=None, source="web") -> Area
         path=Concat(Value(new), Substr("path", len(old) + 1)),
         depth=F("depth") + (len(new) - len(old)) // PATH_CHUNK,
     )
+    for label, column in PATH_COPIES:
+        apps.get_model(label).objects.filter(path_q(column, old)).update(
+            **{column: Concat(Value(new), Substr(column, len(old) + 1))})
     Area.objects.filter(pk=area.pk).update(parent=new_parent)
     area.refresh_from_db()
     audit.record(area, audit.AuditEntry.Action.UPDATE, actor=actor, before=before, source=source)

@@ -7,7 +7,10 @@
 import random
 from importlib import import_module
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import translation
 
 from frontline.accounts.models import RoleAssignment, User
 from frontline.areas.models import Area
@@ -33,6 +36,14 @@ USERS = [
     ("lab", "检测实验室", "lab", ["西安市"]),
     ("wangtao", "王涛(八一西街网格员)", "grid_worker", ["运城市", "盐湖区", "中城街道", "八一西街社区"]),
 ]
+
+# Further roles of some logins: the demo's laboratory tests the tubes of both cities.
+EXTRA_ROLES = [
+    ("lab", "lab", ["运城市"]),
+]
+
+# Apps that add their own demo data (``frontline.<app>.demo``), in this order.
+DEMO_APPS = ("screening", "checkpoints")
 
 YUNCHENG_COMPOUNDS = [("盐湖区畜牧局家属院", 20), ("动物检疫站家属院", 16), ("煤建公司家属院", 18)]
 XIAN_PHASES = [("香树花城一期", 8), ("香树花城二期", 8), ("香树花城三期", 8)]
@@ -98,26 +109,48 @@ def build_xian(builder):
 
 
 def ensure_users():
-    """Create (or reset) one login per role; returns [(username, password, display, role, area)]."""
+    """Create (or reset) one login per role; returns [(username, password, display, role, areas)]."""
+    extra = {}
+    for username, role, names in EXTRA_ROLES:
+        extra.setdefault(username, []).append((role, names))
+    # One hash for the one published password: a dozen PBKDF2 runs were most of a re-run's time.
+    password = make_password(DEMO_PASSWORD)
     logins = []
     for username, display, role, names in USERS:
         user = User.objects.filter(username=username).first() or User(username=username)
         user.display_name = display
         user.is_superuser = user.is_staff = role is None
         user.is_active = True
-        user.set_password(DEMO_PASSWORD)
+        user.password = password
         user.save()
-        area = None
-        if role:
-            area = _path(names)
-            RoleAssignment.objects.get_or_create(user=user, role=role, area=area)
-        logins.append((username, DEMO_PASSWORD, display, role or "superuser", area.full_name() if area else "—"))
+        areas = []
+        for held, path in ([(role, names)] if role else []) + extra.get(username, []):
+            area = _path(path)
+            RoleAssignment.objects.get_or_create(user=user, role=held, area=area)
+            areas.append(area.full_name())
+        logins.append((username, DEMO_PASSWORD, display, role or "superuser", " + ".join(areas) or "—"))
     return logins
 
 
+def _demo_module(app):
+    """``frontline.<app>.demo``, or None when the app has none (an error inside it is raised)."""
+    try:
+        return import_module(f"frontline.{app}.demo")
+    except ModuleNotFoundError as exc:
+        if exc.name not in (f"frontline.{app}", f"frontline.{app}.demo"):
+            raise
+        return None
+
+
 def build_demo(stdout=None) -> dict:
-    """Build the demo once; later calls only reset the logins. Other apps add their own demo
-    data through an optional ``frontline.<app>.demo.build(stdout)``."""
+    """Build the demo; on later runs only reset the logins and add what is missing.
+
+    Other apps add their own data through an optional ``frontline.<app>.demo.build(stdout)``.
+    The hook is called on every run, inside one transaction, and must itself be idempotent (it
+    finds what it made before and adds nothing twice), so a database built before an app had a
+    demo gets that app's data on the next run. It returns the places worth visiting:
+    ``[(what, url path, username)]``, printed after the logins.
+    """
     created = False
     if not Area.objects.filter(parent=None, name="西安市").exists():
         with transaction.atomic():
@@ -127,11 +160,12 @@ def build_demo(stdout=None) -> dict:
             builder.finish()
         created = True
     logins = ensure_users()
-    if created:
-        for app in ("screening", "checkpoints"):
-            try:
-                module = import_module(f"frontline.{app}.demo")
-            except ModuleNotFoundError:
-                continue
-            module.build(stdout=stdout)
-    return {"created": created, "logins": logins}
+    places = []
+    for app in DEMO_APPS:
+        module = _demo_module(app)
+        if module is None:
+            continue
+        # What services store as text (alerts, reasons) is written in the UI's language.
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+            places += module.build(stdout=stdout) or []
+    return {"created": created, "logins": logins, "places": places}

@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from frontline.areas.models import PATH_CHUNK, Area
+from frontline.core.dbstats import refresh_statistics
 from frontline.residents.models import Household, NameKey, Resident, ResidentTag
 from frontline.residents.services import name_keys_for
 
@@ -76,7 +77,7 @@ class BulkBuilder:
         )
         real_age = people.age_on(birth, self.today)
         for tag, date in people.tags_for(rnd, real_age, sex, size, self.today):
-            self.tags.append(ResidentTag(resident_id=pk, tag=tag, date=date))
+            self.tags.append(ResidentTag(resident_id=pk, tag=tag, date=date, area_path=household.area.path))
         self.residents.append(resident)
         return resident
 
@@ -86,7 +87,8 @@ class BulkBuilder:
         Household.objects.bulk_create(self.households, batch_size=2000)
         Resident.objects.bulk_create(self.residents, batch_size=2000)
         ResidentTag.objects.bulk_create(self.tags, batch_size=2000)
-        NameKey.objects.bulk_create(name_keys_for(self.residents), batch_size=5000)
+        paths = {h.pk: h.area.path for h in self.households}
+        NameKey.objects.bulk_create(name_keys_for(self.residents, paths), batch_size=5000)
         self.counts["areas"] += len(self.areas)
         self.counts["households"] += len(self.households)
         self.counts["residents"] += len(self.residents)
@@ -99,6 +101,8 @@ class BulkBuilder:
 
     def finish(self):
         self.flush()
+        # Fresh statistics, or the planner reads a scoped page from the first resident of the city.
+        refresh_statistics([Area, Household, Resident, ResidentTag, NameKey])
         return self.counts
 
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from frontline.core.admin import AuditedAdmin
 
+from . import services
 from .models import Household, Resident, ResidentTag
 
 
@@ -16,6 +17,11 @@ class HouseholdAdmin(AuditedAdmin):
     search_fields = ("room",)
     raw_id_fields = ("area",)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Search keys and special groups carry the area path (services keep it the same way).
+        services.sync_area_paths(obj.residents.all(), obj.area.path)
+
 
 @admin.register(Resident)
 class ResidentAdmin(AuditedAdmin):
@@ -26,3 +32,10 @@ class ResidentAdmin(AuditedAdmin):
     exclude = ("id_number", "phone")
     readonly_fields = ("id_number_masked", "phone_masked")
     inlines = [TagInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The name, the household or the groups may have changed here: rebuild what services keep.
+        resident = form.instance
+        services.rebuild_name_keys([resident])
+        services.sync_area_paths([resident.pk], resident.household.area.path)

@@ -45,11 +45,11 @@ from frontline.core.apikit import (
     text,
 )
 from frontline.core.models import AuditEntry
-from frontline.core.scoping import prefix_q, user_can
+from frontline.core.scoping import user_can
 
 from . import services
 from .households_api import router as households_router
-from .models import Household, NameKey, Resident, ResidentTag
+from .models import Household, Resident
 from .names import normalise_query
 from .schemas import (
     ROW_FIELDS,
@@ -181,36 +181,62 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
-# A filter that matches at most this many residents in the whole database is read from its own
-# index (IN); a denser one is checked row by row along the caller's subtree (EXISTS), where 50
-# matches turn up soon. Either way a page costs a few thousand index probes, not a walk over
-# every elderly resident of the city, or over every resident of a street for one rare name.
+# Name keys and special groups carry the path of the resident's area, so a filter by either is
+# first read from its own index inside the caller's subtrees (``scope_q``), in area order:
+#
+# * for a page (no count), at most ``window(limit)`` members from where the page starts: the
+#   residents of every area path before the last one read are then complete, and they are the
+#   first of the list (which is ordered by area path first). Should the page come out short of
+#   that window (other filters left too few), it is read again without a window.
+# * otherwise (count=true, or again): up to SPARSE members are passed as ids (IN); a denser
+#   filter is checked row by row along the subtree (EXISTS), where 50 matches turn up soon.
 SPARSE = 3000
 
 
-def members_of(residents, members):
-    """``residents`` that have a row in ``members`` (a queryset with a ``resident`` foreign key)."""
+def window(limit: int) -> int:
+    # Twice a page: enough that cutting at the last area path read still leaves a page (a unit
+    # holds about 190 residents, a few of them in any one group or with any one name), small
+    # enough that the ids cost little to send (256 of them cost 4 ms more per request than 102).
+    return max(64, 2 * (limit + 1))
+
+
+def members_of(residents, members, *, start: str = "", size: int | None = None):
+    """(``residents`` that have a row in ``members``, whether the members were cut at a window).
+
+    ``members``: rows with a ``resident`` and an ``area_path``, already limited to the residents'
+    subtrees. ``start``: the area path the page starts at (its cursor's). ``size``: read at most
+    this many members in area order (a window for one page), or None for all of them.
+    """
+    if start:
+        members = members.filter(area_path__gte=start)
+    if size is not None:
+        rows = list(members.order_by("area_path").values_list("resident_id", "area_path")[: size + 1])
+        if len(rows) > size:
+            last = rows[-1][1]
+            return residents.filter(pk__in={pk for pk, path in rows if path < last}), True
+        return residents.filter(pk__in={pk for pk, _path in rows}), False
     ids = list(members.order_by().values_list("resident_id", flat=True)[: SPARSE + 1])
     if len(ids) <= SPARSE:
         # The ids themselves, not a subquery: the planner then knows it has a handful of rows
         # to start from (it misjudges how many residents a deep subtree holds, and walked all).
-        return residents.filter(pk__in=set(ids))
+        return residents.filter(pk__in=set(ids)), False
     # Inside CASE the EXISTS stays a check per row: a bare EXISTS PostgreSQL would turn into a
     # join, and it then drove from the thousands of members (misjudging the subtree's size).
     member = Case(When(Exists(members.filter(resident=OuterRef("pk"))), then=Value(True)), default=Value(False))
-    return residents.alias(is_member=member).filter(is_member=True)
+    return residents.alias(is_member=member).filter(is_member=True), False
 
 
-def search(residents, text: str):
-    """Resident.objects.search, with the name and pinyin cases joined as members_of() decides."""
+def search(residents, text: str, *, start: str = "", size: int | None = None):
+    """Resident.objects.search, with the name and pinyin cases joined as members_of() decides.
+    Returns (residents, whether cut at a window)."""
     text = text.strip()
     cleaned = idnumber.clean_raw(text)
     if cleaned.isdigit() or (len(cleaned) >= 15 and cleaned[:15].isdigit()):
-        return residents.search(text)  # ID number, phone, phone tail: exact lookups by hash or tail
+        return residents.search(text), False  # ID number, phone, phone tail: exact lookups by hash or tail
     key = normalise_query(text) if text.isascii() else text.replace(" ", "")
     if not key:
-        return residents.none()
-    return members_of(residents, NameKey.objects.filter(prefix_q("key", key)))
+        return residents.none(), False
+    return members_of(residents, residents.name_key_rows(key), start=start, size=size)
 
 
 def _visible(user, pk) -> Resident:
@@ -272,8 +298,6 @@ def list_residents(request, filters: Query[ResidentFilters], cursor: ResidentCur
         residents = residents.in_area(area)
     if filters.household:
         residents = residents.filter(household_id=filters.household)
-    if filters.tag:
-        residents = members_of(residents, ResidentTag.objects.filter(tag=filters.tag))
     if filters.status:
         residents = residents.filter(status=filters.status)
     if filters.sex:
@@ -283,11 +307,24 @@ def list_residents(request, filters: Query[ResidentFilters], cursor: ResidentCur
         residents = residents.filter(birth_date__lte=years_before(today, filters.age_min))
     if filters.age_max is not None:
         residents = residents.filter(birth_date__gt=years_before(today, filters.age_max + 1))
-    if filters.q and filters.q.strip():
-        residents = search(residents, filters.q)
-    page = keyset_page(request, residents.values(*ROW_FIELDS), keys=LEDGER_ORDER, cursor=cursor, limit=limit,
-                       count=count)
-    return {**page, "items": rows_from_values(page.pop("rows"), today=today)}
+    start = cursor.split(".")[0] if cursor else ""
+
+    def page(size):
+        chosen, cut = residents, False
+        if filters.tag:
+            chosen, cut_tag = members_of(chosen, chosen.tag_rows(filters.tag), start=start, size=size)
+            cut |= cut_tag
+        if filters.q and filters.q.strip():
+            chosen, cut_name = search(chosen, filters.q, start=start, size=size)
+            cut |= cut_name
+        found = keyset_page(request, chosen.values(*ROW_FIELDS), keys=LEDGER_ORDER, cursor=cursor, limit=limit,
+                            count=count)
+        return found, cut
+
+    found, cut = page(None if count else window(limit))
+    if cut and found["next_cursor"] is None:
+        found, _cut = page(None)  # the window held too few for a page once the other filters applied
+    return {**found, "items": rows_from_values(found.pop("rows"), today=today)}
 
 
 @router.get("/lookup", response={200: ResidentOut, **ERRORS}, summary="Find a resident by ID number")

@@ -14,7 +14,9 @@ same work in batches:
   ``get_db_prep_save``, as ``bulk_create`` does (``create_objects``), so EncryptedField encrypts
   and LookupHashField / PhoneTailField compute as in ``save()``; ``bulk_update`` calls neither,
   so for updates the derived fields are computed here explicitly;
-* search keys: NameKey rows from ``services.name_key_pairs`` (what ``name_keys_for`` builds);
+* search keys: NameKey rows from ``services.name_key_rows`` (what ``name_keys_for`` builds);
+* area paths: search keys and special groups carry the path of the resident's area, as the
+  services write them (``services.sync_area_paths`` when a resident changes household);
 * audit: one row per created or changed record (personal fields redacted by
   ``audit.snapshot``), plus one summary row on the target area, all with the same request id.
 
@@ -22,7 +24,6 @@ Everything runs in ONE transaction: a failure half-way leaves nothing behind.
 """
 
 import functools
-import operator
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
@@ -32,101 +33,16 @@ from django.utils.translation import gettext as _
 from frontline.areas import services as area_services
 from frontline.areas.models import Area
 from frontline.core import audit, context
+from frontline.core.bulk import chunks, create_objects, insert_rows
 from frontline.core.models import AuditEntry
 from frontline.core.scoping import user_can
 
 from .ledger import BATCH, NewArea
 from .models import Household, NameKey, Resident, ResidentTag
-from .services import name_key_pairs
+from .services import name_key_rows, sync_area_paths
 
 UPDATE_BATCH = 500
 RESIDENT_COLUMNS = ("name", "id_number", "phone", "sex", "birth_date", "relation", "status", "notes")
-
-
-def _chunks(items, size):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def insert_rows(model, columns, rows):
-    """Plain ``executemany`` INSERT (COPY on PostgreSQL) of value tuples: for the tables with no computed fields
-    (search keys, tags, audit rows), where building a model instance per row would cost more
-    than the insert itself."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    table = quote(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY: one stream instead of a statement per row (the server's cost, not ours).
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-        for chunk in _chunks(rows, 5000):
-            cursor.executemany(sql, chunk)
-
-
-def allocate_ids(model, count) -> list[int] | None:
-    """Reserve ``count`` primary keys for ``model`` inside the current transaction, or None where
-    the database gives no safe way (then the caller uses bulk_create, which returns them)."""
-    if count == 0:
-        return []
-    table, column = model._meta.db_table, model._meta.pk.column
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, count])
-            return [row[0] for row in cursor.fetchall()]
-        if connection.vendor == "sqlite":
-            # The import's transaction holds SQLite's write lock (BEGIN IMMEDIATE), so nobody else
-            # inserts meanwhile. AUTOINCREMENT never reuses the id of a deleted row: start past
-            # both the largest id and the table's sequence.
-            quote = connection.ops.quote_name
-            cursor.execute(f"SELECT COALESCE(MAX({quote(column)}), 0) FROM {quote(table)}")
-            highest = cursor.fetchone()[0]
-            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-            row = cursor.fetchone()
-            start = max(highest, row[0] if row else 0) + 1
-            return list(range(start, start + count))
-    return None
-
-
-def _value_getters(model, now):
-    """For each concrete field, how to get the value bulk_create would insert: the field's own
-    ``pre_save`` (encryption, lookup hashes, phone tail, auto_now) and ``get_db_prep_save``,
-    short-cut only for plain text and foreign-key columns, whose values go in as they are."""
-    getters = []
-    for field in model._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            prepared = field.get_db_prep_save(now, connection)
-            getters.append((field, lambda obj, f=field, v=prepared: setattr(obj, f.attname, now) or v))
-        elif type(field) in (models.CharField, models.TextField) or isinstance(field, models.ForeignKey):
-            getters.append((field, operator.attrgetter(field.attname)))
-        else:
-            getters.append((field, lambda obj, f=field: f.get_db_prep_save(f.pre_save(obj, True), connection)))
-    return getters
-
-
-def create_objects(model, objs):
-    """``bulk_create(objs)`` for a model whose fields compute in ``pre_save``, as one
-    ``executemany`` with primary keys reserved up front: Django's insert compiler costs more per
-    row than the database does. Falls back to bulk_create where ids cannot be reserved."""
-    ids = allocate_ids(model, len(objs))
-    if ids is None:
-        return model.objects.bulk_create(objs)
-    getters = _value_getters(model, timezone.now())
-    rows = []
-    for pk, obj in zip(ids, objs, strict=True):
-        obj.pk = pk
-        rows.append((pk, *[get(obj) for _field, get in getters]))
-        obj._state.adding, obj._state.db = False, connection.alias
-    insert_rows(model, [model._meta.pk.name, *[f.name for f, _g in getters]], rows)
-    return objs
 
 
 class _AuditWriter:
@@ -210,13 +126,13 @@ def write_plan(plan, *, area, user, result, source="import", progress=None):
         _create_households(plan.new_households, resolve, households, names, paths, writer, result)
 
         total, done = len(plan.creates) + len(plan.updates), 0
-        for chunk in _chunks(plan.creates, BATCH):
+        for chunk in chunks(plan.creates, BATCH):
             _create_residents(chunk, resolve, households, paths, writer)
             done += len(chunk)
             result.created += len(chunk)
             if progress:
                 progress("write", done, total)
-        for chunk in _chunks(plan.updates, UPDATE_BATCH):
+        for chunk in chunks(plan.updates, UPDATE_BATCH):
             changed = _update_residents(chunk, resolve, households, paths, writer)
             result.updated += changed
             result.unchanged += len(chunk) - changed
@@ -255,7 +171,7 @@ def _create_areas(new_areas, *, user, source, names, paths, result) -> dict:
 
 def _create_households(new_households, resolve, households, names, paths, writer, result):
     pending = [Household(area_id=resolve(target), room=room, floor=floor) for (target, room), floor in new_households.items()]
-    for chunk in _chunks(pending, BATCH):
+    for chunk in chunks(pending, BATCH):
         create_objects(Household, chunk)
         for household in chunk:
             households[(household.area_id, household.room)] = household.pk
@@ -270,13 +186,15 @@ def _create_residents(records, resolve, households, paths, writer):
         household_id = households[(resolve(record.area), record.room)]
         residents.append(Resident(household_id=household_id, **{k: v for k, v in record.fields.items() if k in RESIDENT_COLUMNS}))
     create_objects(Resident, residents)
-    tags = [(r.pk, tag, None, "") for r, rec in zip(residents, records, strict=True) for tag in rec.tags or ()]
-    insert_rows(ResidentTag, ("resident", "tag", "date", "detail"), tags)
-    insert_rows(NameKey, ("resident", "key"), name_key_pairs(residents))
     area_of = {pk: area_id for (area_id, _room), pk in households.items()}
+    path_of = {r.household_id: paths[area_of[r.household_id]] for r in residents}
+    tags = [(r.pk, tag, None, "", path_of[r.household_id])
+            for r, rec in zip(residents, records, strict=True) for tag in rec.tags or ()]
+    insert_rows(ResidentTag, ("resident", "tag", "date", "detail", "area_path"), tags)
+    insert_rows(NameKey, ("resident", "key", "area_path"), name_key_rows(residents, path_of))
     for resident, record in zip(residents, records, strict=True):
         writer.add(resident, AuditEntry.Action.CREATE, creation_changes(resident, {"tag_list": list(record.tags or ())}),
-                   area_path=paths[area_of[resident.household_id]], label=resident.name)
+                   area_path=path_of[resident.household_id], label=resident.name)
 
 
 _DERIVED = ("id_number_hash", "phone_hash", "phone_tail")
@@ -287,7 +205,7 @@ def _update_residents(records, resolve, households, paths, writer) -> int:
     stored = Resident.objects.filter(pk__in=[r.resident_id for r in records]).prefetch_related("tags").in_bulk()
     now = timezone.now()
     changed, fields_written = [], set()
-    tag_deletes, tag_creates, renamed = [], [], []
+    tag_deletes, tag_creates, renamed, moved = [], [], [], {}
     audits = []
     area_of = {pk: area_id for (area_id, _room), pk in households.items()}
     for record in records:
@@ -300,13 +218,15 @@ def _update_residents(records, resolve, households, paths, writer) -> int:
                 setattr(resident, key, value)
                 touched.add(key)
         household_id = households[(resolve(record.area), record.room)]
+        path = paths[area_of[household_id]]
         if resident.household_id != household_id:
             resident.household_id = household_id
             touched.add("household")
+            moved.setdefault(path, []).append(resident.pk)
         new_tags = set(current_tags) if record.tags is None else set(record.tags)
         if new_tags != set(current_tags):
             tag_deletes += [t.pk for tag, t in current_tags.items() if tag not in new_tags]
-            tag_creates += [ResidentTag(resident_id=resident.pk, tag=tag) for tag in new_tags - set(current_tags)]
+            tag_creates += [ResidentTag(resident_id=resident.pk, tag=tag, area_path=path) for tag in new_tags - set(current_tags)]
         if not touched and new_tags == set(current_tags):
             continue
         if "name" in touched:
@@ -324,11 +244,14 @@ def _update_residents(records, resolve, households, paths, writer) -> int:
         ResidentTag.objects.filter(pk__in=tag_deletes).delete()
     if tag_creates:
         ResidentTag.objects.bulk_create(tag_creates)
+    for path, ids in moved.items():
+        sync_area_paths(ids, path)
     if renamed:
         NameKey.objects.filter(resident_id__in=[r.pk for r in renamed]).delete()
-        insert_rows(NameKey, ("resident", "key"), name_key_pairs(renamed))
+        path_of = {r.household_id: paths[area_of[r.household_id]] for r in renamed}
+        insert_rows(NameKey, ("resident", "key", "area_path"), name_key_rows(renamed, path_of))
     for resident, before, new_tags in audits:
         changes = audit.diff(before, _snapshot(resident, new_tags))
         writer.add(resident, AuditEntry.Action.UPDATE, changes,
-                   area_path=paths.get(area_of.get(resident.household_id), ""), label=resident.name)
+                   area_path=paths[area_of[resident.household_id]], label=resident.name)
     return len(audits)

@@ -15,7 +15,7 @@ from frontline.core.views import ActionRequiredMixin, LenientPaginationMixin, ap
 
 from . import services
 from .forms import HouseholdFilterForm, HouseholdForm
-from .models import Household, Resident, ResidentTag
+from .models import Household, Resident
 from .views import PER_PAGE, household_crumbs
 
 
@@ -27,11 +27,14 @@ def filter_households(queryset, form):
     data = form.cleaned_data
     if data.get("area"):
         queryset = queryset.in_area(data["area"])
+    # Residents in the same subtrees as the households: their special groups and name keys are
+    # then read inside those subtrees only (they carry the area path).
+    residents = Resident.objects.scoped_to(queryset.scope_paths)
     if data.get("tag"):
-        queryset = queryset.filter(pk__in=ResidentTag.objects.filter(tag=data["tag"]).values("resident__household_id"))
+        queryset = queryset.filter(pk__in=residents.tag_rows(data["tag"]).values("resident__household_id"))
     if data.get("q"):
         text = data["q"].strip()
-        queryset = queryset.filter(Q(room=text) | Q(pk__in=Resident.objects.search(text).values("household_id")))
+        queryset = queryset.filter(Q(room=text) | Q(pk__in=residents.search(text).values("household_id")))
     return queryset
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import caches
 from django.db import close_old_connections, connections
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from frontline.areas.models import Area
@@ -77,6 +78,9 @@ def new_job(*, user, upload_path, filename, area, options) -> str:
         "id": job_id, "user_id": user.pk, "state": "queued", "phase": "", "done": 0, "total": 0,
         "filename": filename, "area_id": area.pk, "area": area.full_name(), "options": options,
         "upload": str(upload_path), "result": None, "started": time.time(),
+        # The page's language: a background thread has no request, and would otherwise write
+        # every problem in the server's default language.
+        "language": translation.get_language() or settings.LANGUAGE_CODE,
     })
     return job_id
 
@@ -110,12 +114,17 @@ def _run_in_thread(job_id, user_id, request_id):
 
 
 def _run(job_id, user_id, request_id):
-    from frontline.accounts.models import User
-
-    token = context.set_request_id(request_id)
     job = _cache().get(_key(job_id))
     if job is None:
         return
+    with translation.override(job.get("language") or settings.LANGUAGE_CODE):
+        _run_job(job_id, job, user_id, request_id)
+
+
+def _run_job(job_id, job, user_id, request_id):
+    from frontline.accounts.models import User
+
+    token = context.set_request_id(request_id)
     last = [0.0]
 
     def progress(phase, done, total):

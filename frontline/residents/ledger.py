@@ -36,13 +36,16 @@ from django.utils.translation import gettext as _
 
 from frontline.areas.models import Area
 from frontline.core import personal
+from frontline.core.dbstats import refresh_statistics
 from frontline.core.imports import Column, FileRejected, Problem, cell_text, closest, open_table
 from frontline.core.scoping import user_can
 
-from .models import Household, Resident, ResidentTag
+from .models import Household, NameKey, Resident, ResidentTag
 from .services import normalise_resident_fields
 
 BATCH = 2000
+# An import writing at least this many residents refreshes the planner's statistics afterwards.
+ANALYZE_AFTER = 1000
 # The template's example row (a well-known sample number); refused, so a forgotten example is never imported.
 EXAMPLE_ID_NUMBER = "11010519491231002X"
 
@@ -469,6 +472,9 @@ def import_ledger(path, *, area: Area, user=None, dry_run=True, strict=False, cr
     from .bulk import write_plan
 
     write_plan(plan, area=area, user=user, result=result, source=source, progress=progress)
+    if len(plan.creates) + len(plan.updates) >= ANALYZE_AFTER:
+        # After a large load the planner needs fresh statistics (SQLite has none until asked).
+        refresh_statistics([Area, Household, Resident, ResidentTag, NameKey], full=False)
     result.written = True
     result.seconds = time.monotonic() - started
     return result

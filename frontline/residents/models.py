@@ -4,10 +4,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from frontline.core import idnumber, phones
-from frontline.core.personal import EncryptedField, LookupHashField, PhoneTailField
+from frontline.core import idnumber
+from frontline.core.personal import PersonalIdentity
 
-from .querysets import HouseholdQuerySet, ResidentQuerySet
+from .querysets import HouseholdQuerySet, ResidentQuerySet, ResidentRowQuerySet
 
 
 class Household(models.Model):
@@ -39,7 +39,7 @@ class Household(models.Model):
         return self.residents.filter(relation=Resident.Relation.HEAD).first()
 
 
-class Resident(models.Model):
+class Resident(PersonalIdentity):
     """A person in the ledger. ID number and phone are encrypted at rest (DESIGN.md §6);
     sex and birth date are derived from the ID number when there is one."""
 
@@ -66,11 +66,6 @@ class Resident(models.Model):
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("household"))
     name = models.CharField(_("name"), max_length=60, db_index=True)
-    id_number = EncryptedField(_("ID number"), blank=True)
-    id_number_hash = LookupHashField(source="id_number", kind="id")
-    phone = EncryptedField(_("phone"), blank=True)
-    phone_hash = LookupHashField(source="phone", kind="phone")
-    phone_tail = PhoneTailField(source="phone")
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     relation = models.CharField(_("relation to head"), max_length=12, choices=Relation.choices, default=Relation.OTHER)
@@ -79,8 +74,7 @@ class Resident(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    personal_fields = ("id_number", "phone")
-    audit_exclude = ("id_number_hash", "phone_hash", "phone_tail", "created_at", "updated_at")
+    audit_exclude = (*PersonalIdentity.audit_exclude, "created_at", "updated_at")
     audit_extra = ("tag_list",)
     scope_path = "household__area__path"
     objects = ResidentQuerySet.as_manager()
@@ -96,14 +90,6 @@ class Resident(models.Model):
 
     def audit_area_path(self):
         return self.household.area.path
-
-    @property
-    def id_number_masked(self):
-        return idnumber.mask(self.id_number)
-
-    @property
-    def phone_masked(self):
-        return phones.mask(self.phone)
 
     def age(self, on: datetime.date | None = None):
         if not self.birth_date:
@@ -123,7 +109,12 @@ class Resident(models.Model):
 
 
 class ResidentTag(models.Model):
-    """Membership of a special group, e.g. pregnant with a due date, or on dialysis."""
+    """Membership of a special group, e.g. pregnant with a due date, or on dialysis.
+
+    ``area_path`` copies the path of the resident's area (as NameKey does): a group filter inside
+    a subtree is then one index range instead of every member in the city. Services keep it
+    (services.sync_area_paths), and area moves rewrite it with the area's own path.
+    """
 
     class Tag(models.TextChoices):
         ELDERLY_ALONE = "elderly_alone", _("elderly living alone (60+)")
@@ -139,9 +130,15 @@ class ResidentTag(models.Model):
     tag = models.CharField(_("group"), max_length=20, choices=Tag.choices)
     date = models.DateField(_("date"), null=True, blank=True, help_text=_("Due date for a pregnancy; next treatment for dialysis."))
     detail = models.CharField(_("detail"), max_length=200, blank=True)
+    area_path = models.CharField(max_length=120, editable=False, default="")
+
+    scope_path = "area_path"
+    objects = ResidentRowQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tag", "resident"], name="resident_tag_unique")]
+        # A group inside a subtree is one range of this index, in the ledger's area order.
+        indexes = [models.Index(fields=["tag", "area_path", "resident"], name="resident_tag_path")]
         verbose_name = _("special group")
         verbose_name_plural = _("special groups")
 
@@ -154,10 +151,19 @@ class NameKey(models.Model):
     reading of the surname. Rebuilt by services whenever the name changes."""
 
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="name_keys")
-    key = models.CharField(max_length=80, db_index=True)
+    key = models.CharField(max_length=80)
+    area_path = models.CharField(max_length=120, editable=False, default="")
+
+    scope_path = "area_path"
+    objects = ResidentRowQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["resident", "key"], name="name_key_unique")]
+        # A key prefix is a range of this index; the path and resident are read from it too, so
+        # a search inside a subtree never visits the table. On PostgreSQL the key column uses the
+        # pattern operator class, which serves LIKE 'prefix%' whatever the database collation.
+        indexes = [models.Index(fields=["key", "area_path", "resident"], name="name_key_path",
+                                opclasses=["varchar_pattern_ops", "", ""])]
 
     def __str__(self):
         return self.key

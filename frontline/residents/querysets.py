@@ -1,25 +1,43 @@
 from django.db.models import Count
 
 from frontline.core import idnumber, personal, phones
-from frontline.core.scoping import ScopedQuerySet, path_q, prefix_q
+from frontline.core.scoping import ScopedQuerySet, prefix_q
 
 from .names import normalise_query
 
 
 class HouseholdQuerySet(ScopedQuerySet):
     def in_area(self, area):
-        return self.filter(path_q("area__path", area.path))
+        return self.within(area.path)
 
     def with_counts(self):
         return self.annotate(resident_count=Count("residents", distinct=True))
 
 
+class ResidentRowQuerySet(ScopedQuerySet):
+    """Rows that belong to a resident and copy the path of the resident's area (``area_path``):
+    search keys and special groups."""
+
+    def name_prefix(self, key):
+        return self.filter(prefix_q("key", key))
+
+
 class ResidentQuerySet(ScopedQuerySet):
     def in_area(self, area):
-        return self.filter(path_q("household__area__path", area.path))
+        return self.within(area.path)
+
+    def tag_rows(self, tag):
+        """The special-group rows of ``tag`` inside this queryset's subtrees (one index range each)."""
+        return _tag_model().objects.filter(tag=tag).filter(self.scope_q())
+
+    def name_key_rows(self, key):
+        """The search keys starting with ``key`` inside this queryset's subtrees."""
+        from .models import NameKey
+
+        return NameKey.objects.name_prefix(key).filter(self.scope_q())
 
     def with_tag(self, tag):
-        return self.filter(pk__in=_tag_model().objects.filter(tag=tag).values("resident_id"))
+        return self.filter(pk__in=self.tag_rows(tag).values("resident_id"))
 
     def by_id_number(self, raw):
         """Exact lookup through the keyed hash; accepts 15-digit, lowercase x, full-width input."""
@@ -34,8 +52,6 @@ class ResidentQuerySet(ScopedQuerySet):
 
     def search(self, text):
         """Name or name prefix, full pinyin or initials prefix, phone tail (4 digits), full phone, ID number."""
-        from .models import NameKey
-
         text = (text or "").strip()
         if not text:
             return self
@@ -51,7 +67,7 @@ class ResidentQuerySet(ScopedQuerySet):
         key = normalise_query(text) if text.isascii() else text.replace(" ", "")
         if not key:
             return self.none()
-        return self.filter(pk__in=NameKey.objects.filter(prefix_q("key", key)).values("resident_id"))
+        return self.filter(pk__in=self.name_key_rows(key).values("resident_id"))
 
 
 def _tag_model():

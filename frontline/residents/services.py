@@ -49,7 +49,10 @@ def update_household(household: Household, *, actor=None, source="web", **fields
     household.full_clean()
     household.save()
     # Re-check inside the transaction: nobody moves a record out of their own reach.
-    _require(actor, "change", Household.objects.select_related("area").get(pk=household.pk).area.path)
+    stored = Household.objects.select_related("area").get(pk=household.pk)
+    _require(actor, "change", stored.area.path)
+    if "area" in fields:
+        sync_area_paths(Resident.objects.filter(household=household), stored.area.path)
     audit.record(household, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source)
     return household
 
@@ -99,22 +102,41 @@ def _check_unique_id(resident: Resident):
 
 
 def rebuild_name_keys(residents) -> None:
+    """Replace the search keys of ``residents`` (their households' areas are read if not loaded)."""
     residents = list(residents)
+    paths = area_paths_of(residents)
     NameKey.objects.filter(resident__in=[r.pk for r in residents]).delete()
-    NameKey.objects.bulk_create(name_keys_for(residents))
+    NameKey.objects.bulk_create(name_keys_for(residents, paths))
 
 
-def name_keys_for(residents) -> list[NameKey]:
-    return [NameKey(resident_id=pk, key=key) for pk, key in name_key_pairs(residents)]
+def area_paths_of(residents) -> dict[int, str]:
+    """{household id: its area's path} for the households of ``residents``, in one query."""
+    ids = {r.household_id for r in residents}
+    return dict(Household.objects.filter(pk__in=ids).values_list("pk", "area__path"))
 
 
-def name_key_pairs(residents) -> list[tuple[int, str]]:
-    """(resident id, key) for every search key of each resident's name (the bulk import inserts these raw)."""
+def name_keys_for(residents, paths: dict[int, str]) -> list[NameKey]:
+    """``paths``: {household id: area path}, as area_paths_of gives (copied onto each key)."""
+    return [NameKey(resident_id=pk, key=key, area_path=path) for pk, key, path in name_key_rows(residents, paths)]
+
+
+def name_key_rows(residents, paths: dict[int, str]) -> list[tuple[int, str, str]]:
+    """(resident id, key, area path) for every search key of each resident's name (the bulk
+    import inserts these raw). ``paths``: {household id: path of the household's area}."""
     rows = []
     for r in residents:
+        path = paths[r.household_id]
         keys = search_keys(r.name) | {r.name.replace(" ", "")}
-        rows += [(r.pk, k[:80]) for k in sorted(keys) if k]
+        rows += [(r.pk, k[:80], path) for k in sorted(keys) if k]
     return rows
+
+
+def sync_area_paths(residents, path: str) -> None:
+    """Copy ``path`` onto the search keys and special groups of ``residents`` (a queryset or a
+    list of ids): after they move to another household, or their household to another area."""
+    ids = residents.values("pk") if hasattr(residents, "values") else list(residents)
+    NameKey.objects.filter(resident__in=ids).exclude(area_path=path).update(area_path=path)
+    ResidentTag.objects.filter(resident__in=ids).exclude(area_path=path).update(area_path=path)
 
 
 def _set_tags(resident: Resident, tags) -> None:
@@ -127,8 +149,10 @@ def _set_tags(resident: Resident, tags) -> None:
         wanted[item["tag"]] = item
     resident.tags.exclude(tag__in=wanted).delete()
     existing = {t.tag: t for t in resident.tags.all()}
+    path = resident.household.area.path
     for tag, item in wanted.items():
         row = existing.get(tag) or ResidentTag(resident=resident, tag=tag)
+        row.area_path = path
         row.date = item.get("date") or None
         row.detail = item.get("detail") or ""
         row.save()
@@ -152,6 +176,7 @@ def create_resident(*, household: Household, tags=(), actor=None, source="web", 
 def update_resident(resident: Resident, *, actor=None, source="web", tags=None, reason="", **fields) -> Resident:
     _require(actor, "change", resident.household.area.path)
     before = audit.snapshot(resident)
+    moved = "household" in fields and fields["household"].pk != resident.household_id
     if "household" in fields:
         _require(actor, "change", fields["household"].area.path)
         resident.household = fields.pop("household")
@@ -166,7 +191,10 @@ def update_resident(resident: Resident, *, actor=None, source="web", tags=None, 
         _set_tags(resident, tags)
     if "name" in fields:
         rebuild_name_keys([resident])
-    _require(actor, "change", Resident.objects.select_related("household__area").get(pk=resident.pk).household.area.path)
+    path = Resident.objects.select_related("household__area").get(pk=resident.pk).household.area.path
+    _require(actor, "change", path)
+    if moved:
+        sync_area_paths([resident.pk], path)
     audit.record(resident, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source, reason=reason)
     return resident
 

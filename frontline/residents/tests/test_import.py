@@ -465,7 +465,7 @@ def test_a_failure_while_writing_leaves_nothing_behind(world, tmp_path, monkeypa
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(bulk, "name_key_pairs", broken)
+    monkeypatch.setattr(bulk, "name_key_rows", broken)
     before = counts()
     with pytest.raises(RuntimeError):
         run(path, world, create_missing=True)
@@ -525,7 +525,7 @@ def _snapshot_without_query(resident):
 
 
 def test_bulk_insert_stores_what_save_stores(world):
-    from frontline.residents.bulk import create_objects
+    from frontline.core.bulk import create_objects
 
     fields = {"name": "钱多多", "id_number": pid(1501), "phone": "13900001234", "sex": "F", "relation": "spouse", "notes": "n"}
     saved = Resident(household=world.household_a, **fields)

@@ -176,3 +176,23 @@ def test_result_page_speaks_chinese_by_default(world, client, tmp_path, settings
         html = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "试运行" in html and "将新建" in html
     assert re.search(r'data-row="3".*?楼栋.*?没有楼栋“9号楼”', html, re.S)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_import_speaks_the_language_of_the_page_that_started_it(world, login, tmp_path, settings):
+    """The thread has no request: it must use the uploader's language, not the server default."""
+    from tests.factories import make_id_number
+
+    settings.IMPORT_INLINE_MAX_BYTES = 0  # every upload goes to a thread
+    assert settings.LANGUAGE_CODE == "en"  # the thread's default, unlike the page's
+    client = login(world.worker_a)
+    unknown_county = make_id_number(seq=1501, area="990101")
+    path = write_xlsx(tmp_path / "l.xlsx", [row("孙三", unknown_county)])
+    with open(path, "rb") as fh:
+        response = client.post(reverse("residents:import"), {"file": fh, "area": world.compound_a.pk, "mode": "dry"},
+                               HTTP_ACCEPT_LANGUAGE="zh-hans")
+    job = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    import_jobs.join(job, timeout=60)
+    html = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "地区码 990101 不在已知区县列表中" in html
+    assert "is not in the list of known counties" not in html
