@@ -116,7 +116,8 @@ def _token_of(user: User, token_id: int) -> DeviceToken:
 
 
 def _issue(request, user: User, payload: TokenIn):
-    token, key = services.issue_token(user, payload.name, actor=request.user, source="api")
+    token, key = services.issue_token(user, payload.name, actor=request.user, source="api",
+                                      by_device=getattr(request, "auth_via_token", False))
     return Status(201, {**token_out(token), "key": key})
 
 
@@ -135,7 +136,8 @@ def my_tokens(request):
 
 @router.post("/tokens", response={201: IssuedTokenOut, **ERRORS}, summary="Issue a device token for myself")
 def issue_my_token(request, payload: TokenIn):
-    """The key is in the answer once; only its hash is kept."""
+    """The key is in the answer once; only its hash is kept. Needs a password sign-in: a request
+    authenticated by a device token is refused (403)."""
     return _issue(request, request.user, payload)
 
 
@@ -156,6 +158,7 @@ def user_tokens(request, user_id: RecordId):
 
 @users_router.post("/{user_id}/tokens", response={201: IssuedTokenOut, **ERRORS}, summary="Issue a device token for a managed user")
 def issue_user_token(request, user_id: RecordId, payload: TokenIn):
+    """Needs ``manage`` over the user's areas and a password sign-in (not a device token)."""
     return _issue(request, _managed_user(request.user, user_id), payload)
 
 

@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 import secrets
 
@@ -7,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from frontline.areas.models import Area
+from frontline.core.lean import cols, column, datetime_param, fields, instance, select, table
 from frontline.core.scoping import ScopedQuerySet, minimal_paths
 
 from .roles import Role, actions_of
@@ -72,16 +75,42 @@ def _digest(key: str) -> str:
 
 class DeviceTokenQuerySet(models.QuerySet):
     def authenticate(self, key: str):
-        """The active user behind a presented token, or None; marks the token used."""
+        """The active user behind a presented token, or None; marks the token used (at most
+        once a minute).
+
+        Every API request of a field phone comes here, so it is one hand-written query: the
+        token, its user and the user's role assignments (the user's scope is filled from it,
+        see ``User.scope_paths``). Nothing is cached between requests: a token revoked, a user
+        deactivated or a role removed takes effect on the very next request.
+        """
         if not key:
             return None
-        token = self.select_related("user").filter(digest=_digest(key), revoked_at__isnull=True).first()
-        if token is None or not token.user.is_active:
-            return None
+        token_model, user_model = self.model, User
         now = timezone.now()
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            type(token).objects.filter(pk=token.pk).update(last_used_at=now)
-        return token.user
+        user_names = ["id", "username", "display_name", "is_active", "is_superuser", "is_staff"]
+        sql = (
+            f"SELECT t.{column(token_model, 'id')}, "
+            f"CASE WHEN t.{column(token_model, 'last_used_at')} IS NULL OR t.{column(token_model, 'last_used_at')} < %s "
+            f"THEN 1 ELSE 0 END, {cols(user_model, user_names, 'u')}, {column(RoleAssignment, 'role', 'ra')}, "
+            f"{column(Area, 'path', 'a')} "
+            f"FROM {table(token_model)} t JOIN {table(user_model)} u ON u.{column(user_model, 'id')} = t.{column(token_model, 'user')} "
+            f"LEFT JOIN {table(RoleAssignment)} ra ON ra.{column(RoleAssignment, 'user')} = u.{column(user_model, 'id')} "
+            f"LEFT JOIN {table(Area)} a ON a.{column(Area, 'id')} = ra.{column(RoleAssignment, 'area')} "
+            f"WHERE t.{column(token_model, 'digest')} = %s AND t.{column(token_model, 'revoked_at')} IS NULL"
+        )
+        user_fields = fields(user_model, user_names)
+        rows = select(sql, [datetime_param(now - datetime.timedelta(seconds=60)), _digest(key)],
+                      [None, None, *user_fields, None, None])
+        if not rows:
+            return None
+        token_id, stale = rows[0][0], rows[0][1]
+        user = instance(user_model, user_names, rows[0][2:2 + len(user_names)])
+        if not user.is_active:
+            return None
+        user.__dict__["_assignments"] = [(row[-2], row[-1]) for row in rows if row[-2] is not None]
+        if stale:
+            self.model.objects.filter(pk=token_id).update(last_used_at=now)
+        return user
 
 
 class DeviceToken(models.Model):

@@ -36,8 +36,14 @@ def _audit(token: DeviceToken, action, actor, changes, source):
 
 
 @transaction.atomic
-def issue_token(user: User, name: str, *, actor: User, source="web") -> tuple[DeviceToken, str]:
-    """A new device token for ``user``; the plaintext key is returned once and never stored."""
+def issue_token(user: User, name: str, *, actor: User, source="web", by_device=False) -> tuple[DeviceToken, str]:
+    """A new device token for ``user``; the plaintext key is returned once and never stored.
+
+    ``by_device``: the request was authenticated by a device token. A device never mints tokens:
+    a stolen phone could otherwise make itself keys that outlive the revocation of its own.
+    """
+    if by_device:
+        raise PermissionDenied(_("A device token cannot issue tokens. Sign in with your password to add a device."))
     if not may_manage(actor, user):
         raise PermissionDenied(_("You may not manage this user's devices."))
     token, key = DeviceToken.issue(user, name.strip())

@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,9 +11,8 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from frontline.areas.labels import area_labels
-from frontline.core import audit
-from frontline.core.models import AuditEntry
 
+from . import services
 from .models import DeviceToken
 from .roles import actions_of
 
@@ -46,12 +44,6 @@ class TokenForm(forms.Form):
         return name
 
 
-def _log_token(token, action, actor, **changes):
-    # Only the name and the visible prefix go into the log; never the key or its digest.
-    audit.record(token, action, actor=actor, source="web", area_path="",
-                 changes={"name": [None, token.name], "prefix": [None, token.prefix], **changes})
-
-
 @method_decorator(never_cache, name="dispatch")
 class AccountView(LoginRequiredMixin, View):
     template_name = "accounts/account.html"
@@ -77,8 +69,7 @@ class AccountView(LoginRequiredMixin, View):
         form = TokenForm(request.POST)
         if not form.is_valid():
             return render(request, self.template_name, self.context(request, form=form), status=400)
-        token, key = DeviceToken.issue(request.user, form.cleaned_data["name"])
-        _log_token(token, AuditEntry.Action.CREATE, request.user)
+        token, key = services.issue_token(request.user, form.cleaned_data["name"], actor=request.user, source="web")
         return render(request, self.template_name, self.context(request, new_token=token, new_key=key))
 
 
@@ -86,9 +77,7 @@ class RevokeTokenView(LoginRequiredMixin, View):
     def post(self, request, pk):
         token = get_object_or_404(DeviceToken, pk=pk, user=request.user)
         if token.revoked_at is None:
-            token.revoked_at = timezone.now()
-            token.save(update_fields=["revoked_at"])
-            _log_token(token, AuditEntry.Action.UPDATE, request.user, revoked_at=[None, str(token.revoked_at)])
+            services.revoke_token(token, actor=request.user, source="web")
             messages.success(request, _("The token for %(name)s was revoked; that device can no longer sign in.")
                              % {"name": token.name})
         return redirect("accounts:account")

@@ -13,6 +13,13 @@ from tests.apiclient import API, send, token_client
 pytestmark = pytest.mark.django_db
 
 
+def session_client(user) -> Client:
+    """Signed in with a password (a device token may not issue tokens)."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 # --- /me ----------------------------------------------------------------------------------------
 
 def test_me_lists_roles_with_area_names_and_actions(world):
@@ -62,7 +69,7 @@ def test_issue_use_and_revoke_a_token(login, world):
 
 
 def test_only_the_hash_of_a_token_is_stored(world):
-    key = send(token_client(world.worker_a), "post", "/me/tokens", {"name": "phone"}).json()["key"]
+    key = send(session_client(world.worker_a), "post", "/me/tokens", {"name": "phone"}).json()["key"]
     token = DeviceToken.objects.get(name="phone")
     assert key not in (token.digest, token.prefix) and len(token.digest) == 64
     entry = AuditEntry.objects.get(model="accounts.devicetoken", object_id=str(token.pk))
@@ -84,7 +91,7 @@ def test_a_token_name_is_required(world):
 # --- tokens of managed users ----------------------------------------------------------------------
 
 def test_street_officer_manages_a_workers_tokens(world):
-    officer = token_client(world.street_officer)
+    officer = session_client(world.street_officer)
     response = send(officer, "post", f"/users/{world.worker_a.pk}/tokens", {"name": "A门岗"})
     assert response.status_code == 201
     token_id, key = response.json()["id"], response.json()["key"]
@@ -98,15 +105,15 @@ def test_a_worker_does_not_manage_others(world):
     worker = token_client(world.worker_a)
     # volunteer_a works in the worker's own compound: visible, but a worker has no `manage`.
     assert send(worker, "get", f"/users/{world.volunteer_a.pk}/tokens").status_code == 403
-    assert send(worker, "post", f"/users/{world.volunteer_a.pk}/tokens", {"name": "x"}).status_code == 403
+    assert send(session_client(world.worker_a), "post", f"/users/{world.volunteer_a.pk}/tokens", {"name": "x"}).status_code == 403
     # worker_b is outside the worker's areas: as if absent.
     assert send(worker, "get", f"/users/{world.worker_b.pk}/tokens").status_code == 404
     assert not DeviceToken.objects.filter(name="x").exists()
 
 
 def test_nobody_below_an_administrator_manages_an_administrator(world):
-    assert send(token_client(world.street_officer), "post", f"/users/{world.admin.pk}/tokens", {"name": "x"}).status_code == 404
-    assert send(token_client(world.admin), "post", f"/users/{world.street_officer.pk}/tokens", {"name": "x"}).status_code == 201
+    assert send(session_client(world.street_officer), "post", f"/users/{world.admin.pk}/tokens", {"name": "x"}).status_code == 404
+    assert send(session_client(world.admin), "post", f"/users/{world.street_officer.pk}/tokens", {"name": "x"}).status_code == 201
 
 
 def test_a_token_of_another_user_is_404_under_the_wrong_user(world):
@@ -137,12 +144,41 @@ def test_every_endpoint_answers_401_without_credentials(client, method, path):
     assert response.json()["code"] == "unauthorized"
 
 
+MINTING = {("post", "/api/v1/me/tokens"), ("post", "/api/v1/users/1/tokens")}
+
+
 @pytest.mark.parametrize("header", ["bearer", "x-device-token"])
-@pytest.mark.parametrize("method,path", list(operations()))
+@pytest.mark.parametrize("method,path", [op for op in operations() if op not in MINTING])
 def test_every_endpoint_accepts_a_device_token(world, header, method, path):
     client = token_client(world.admin, header=header)
     response = call(client, method, path)
     assert response.status_code not in (401, 403, 500), response.content
+
+
+def test_minting_operations_are_the_token_issuing_ones():
+    assert MINTING <= set(operations())
+
+
+@pytest.mark.parametrize("header", ["bearer", "x-device-token"])
+def test_a_device_token_cannot_mint_tokens(world, header):
+    """A stolen phone must not make itself keys that outlive the revocation of its own."""
+    phone = token_client(world.street_officer, header=header)
+    before = DeviceToken.objects.count()
+    mine = send(phone, "post", "/me/tokens", {"name": "另一部手机"})
+    assert mine.status_code == 403 and mine.json()["code"] == "forbidden"
+    managed = send(phone, "post", f"/users/{world.worker_a.pk}/tokens", {"name": "工作人员手机"})
+    assert managed.status_code == 403
+    assert DeviceToken.objects.count() == before
+    assert not AuditEntry.objects.filter(model="accounts.devicetoken", action="create").exists()
+    # Reading and revoking stay open to the device (a lost phone can be switched off from another).
+    assert send(phone, "get", "/me/tokens").status_code == 200
+    own = DeviceToken.objects.get(user=world.street_officer)
+    assert send(phone, "delete", f"/me/tokens/{own.pk}").status_code == 204
+
+
+def test_the_same_person_signed_in_with_a_password_can_mint(login, world):
+    session = login(world.street_officer)
+    assert send(session, "post", f"/users/{world.worker_a.pk}/tokens", {"name": "工作人员手机"}).status_code == 201
 
 
 def test_a_wrong_token_is_401(world):

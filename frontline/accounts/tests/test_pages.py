@@ -120,6 +120,8 @@ def test_issue_a_token_shows_the_key_once_and_it_works(world, login):
     assert key not in client.get(reverse("accounts:account")).content.decode()
     entry = AuditEntry.objects.get(model="accounts.devicetoken", action="create")
     assert key not in str(entry.changes) and entry.actor == world.worker_a
+    # Through the accounts service, like the API: the log names whose device it is.
+    assert entry.source == "web" and entry.changes["user"] == [None, world.worker_a.username]
 
 
 def test_token_needs_a_name(world, login):
@@ -136,6 +138,8 @@ def test_revoke_a_token(world, login):
     assert DeviceToken.objects.authenticate(key) is None
     token.refresh_from_db()
     assert token.revoked_at is not None
+    entry = AuditEntry.objects.get(model="accounts.devicetoken", action="update", object_id=str(token.pk))
+    assert entry.actor == world.worker_a and entry.source == "web" and "revoked_at" in entry.changes
 
 
 def test_nobody_revokes_another_users_token(world, login):
