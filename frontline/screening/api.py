@@ -12,10 +12,12 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, File, Path, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
-from pydantic import BeforeValidator, StrictBool, StrictStr, StringConstraints, model_validator
+from pydantic import BeforeValidator, StrictBool, StrictStr, StringConstraints
 
 from frontline.api import ERRORS, api, error
 from frontline.areas.models import Area
+from frontline.core.apikit import BodySchema as Body
+from frontline.core.apikit import Nested, Out
 from frontline.core.scoping import get_scoped_or_404
 from frontline.residents.models import Resident
 
@@ -64,18 +66,6 @@ def query_text(max_length: int, min_length: int = 0, default=None):
 
 
 BarcodeParam = Annotated[str, Path(max_length=40, pattern=NO_NUL)]
-
-
-class Body(Schema):
-    """A request body is a JSON object: ninja's Schema would otherwise read a list as an object
-    whose fields are all missing."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _object_only(cls, data):
-        if not isinstance(getattr(data, "_obj", data), dict):
-            raise ValueError("expected a JSON object")
-        return data
 
 
 @api.exception_handler(ScreeningError)
@@ -181,14 +171,14 @@ class ScreeningMissingOut(Schema):
     tags: list[str]
 
 
-class ScreeningVisitorIn(Body):
+class ScreeningVisitorIn(Nested):
     name: text(60) = ""
     id_number: text(40) = ""
     phone: text(30) = ""
     address: text(200) = ""
 
 
-class ScreeningDeskItemIn(Body):
+class ScreeningDeskItemIn(Nested):
     """One desk operation. ``kind`` sample: ``desk`` (or ``home_task``), ``tube``, and one of
     ``resident``, ``id_number``, ``pass``, ``visitor``. undo: ``target`` (the scan's client id).
     seal: ``tube``. Fields are loose on purpose: a bad item is answered "rejected", never a 422
@@ -217,18 +207,18 @@ class ScreeningBatchIn(Body):
     items: list[ScreeningDeskItemIn] = Field(..., max_length=1000)
 
 
-class ScreeningItemResultOut(Schema):
+class ScreeningItemResultOut(Out):
     client_id: str
     status: Literal["created", "duplicate", "rejected"]
     message: str
     data: dict
 
 
-class ScreeningBatchOut(Schema):
+class ScreeningBatchOut(Out):
     results: list[ScreeningItemResultOut]
 
 
-class ScreeningScanIn(ScreeningDeskItemIn):
+class ScreeningScanIn(ScreeningDeskItemIn, Body):
     client_id: Annotated[StrictStr, StringConstraints(pattern=r"^[0-9a-fA-F-]{32,36}$")]
 
 

@@ -16,8 +16,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from frontline.core import idnumber, phones
-from frontline.core.personal import EncryptedField, LookupHashField, PhoneTailField
+from frontline.areas.models import Area
+from frontline.core import lean
+from frontline.core.personal import PersonalIdentity
 
 from .querysets import (
     AreaPathQuerySet,
@@ -84,7 +85,13 @@ class Round(models.Model):
     def scope_paths(self) -> list[str]:
         cache = self.__dict__.setdefault("_scope_paths", None)
         if cache is None:
-            cache = self.__dict__["_scope_paths"] = sorted(self.areas.values_list("path", flat=True))
+            # Hand-written: every desk scan asks whether the person lives in the round's areas.
+            through = Round.areas.through
+            rows = lean.select(
+                f"SELECT a.{lean.column(Area, 'path')} FROM {lean.table(Area)} a JOIN {lean.table(through)} t "
+                f"ON t.{lean.column(through, 'area')} = a.{lean.column(Area, 'id')} WHERE t.{lean.column(through, 'round')} = %s",
+                [self.pk], [None])
+            cache = self.__dict__["_scope_paths"] = sorted(row[0] for row in rows)
         return cache
 
     def covers(self, path: str) -> bool:
@@ -129,9 +136,6 @@ class Exemption(models.Model):
 
     def __str__(self):
         return f"{self.resident} · {self.get_reason_display()}"
-
-    def audit_area_path(self):
-        return self.area_path
 
 
 class SamplingSite(models.Model):
@@ -263,9 +267,6 @@ class Bag(models.Model):
     def __str__(self):
         return self.barcode
 
-    def audit_area_path(self):
-        return self.area_path
-
 
 class Tube(models.Model):
     """A pooled sample tube. ``used`` counts the swabs in it and is changed only under a row lock
@@ -287,7 +288,11 @@ class Tube(models.Model):
         INVALID = "invalid", _("invalid")
 
     barcode = models.CharField(_("tube barcode"), max_length=40, unique=True)
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="tubes")
+    # Indexes cost every result import an index write per tube (a district's file updates
+    # 250,000 rows): the round is covered by the (round, status) and (round, result) indexes,
+    # status and result are only looked up within a round, and who opened or sealed a tube is
+    # shown, never searched.
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="tubes", db_index=False)
     site = models.ForeignKey(SamplingSite, null=True, blank=True, on_delete=models.PROTECT, related_name="tubes")
     desk = models.ForeignKey(Desk, null=True, blank=True, on_delete=models.SET_NULL, related_name="tubes")
     household = models.ForeignKey(
@@ -296,16 +301,17 @@ class Tube(models.Model):
     )
     capacity = models.PositiveSmallIntegerField(_("capacity"))
     used = models.PositiveSmallIntegerField(_("swabs"), default=0)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
-    result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
     result_conflict = models.BooleanField(_("conflicting results"), default=False)
     bag = models.ForeignKey(Bag, null=True, blank=True, on_delete=models.SET_NULL, related_name="tubes")
     lab = models.ForeignKey(Lab, null=True, blank=True, on_delete=models.SET_NULL, related_name="tubes")
     area_path = models.CharField(max_length=120, db_index=True, editable=False)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     opened_at = models.DateTimeField(default=timezone.now)
     sealed_at = models.DateTimeField(null=True, blank=True)
-    sealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                  db_index=False)
     received_at = models.DateTimeField(null=True, blank=True)
     resulted_at = models.DateTimeField(null=True, blank=True)
 
@@ -318,32 +324,24 @@ class Tube(models.Model):
             models.CheckConstraint(condition=Q(used__lte=models.F("capacity")), name="tube_used_within_capacity"),
             models.CheckConstraint(condition=Q(capacity__gte=1, capacity__lte=HOUSEHOLD_TUBE_MAX), name="tube_capacity_range"),
         ]
-        indexes = [models.Index(fields=["round", "status"])]
+        indexes = [models.Index(fields=["round", "status"]), models.Index(fields=["round", "result"], name="tube_round_result")]
         verbose_name = _("tube")
         verbose_name_plural = _("tubes")
 
     def __str__(self):
         return self.barcode
 
-    def audit_area_path(self):
-        return self.area_path
-
     @property
     def is_full(self):
         return self.used >= self.capacity
 
 
-class Visitor(models.Model):
+class Visitor(PersonalIdentity):
     """A person sampled who is not in the round's ledger (a visitor, a worker, a resident from
     outside the round's scope). ID number and phone are encrypted like a resident's."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="visitors")
     name = models.CharField(_("name"), max_length=60, blank=True)
-    id_number = EncryptedField(_("ID number"), blank=True)
-    id_number_hash = LookupHashField(source="id_number", kind="id")
-    phone = EncryptedField(_("phone"), blank=True)
-    phone_hash = LookupHashField(source="phone", kind="phone")
-    phone_tail = PhoneTailField(source="phone")
     address = models.CharField(_("address"), max_length=200, blank=True)
     ledger_resident = models.ForeignKey(
         "residents.Resident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -354,8 +352,6 @@ class Visitor(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    personal_fields = ("id_number", "phone")
-    audit_exclude = ("id_number_hash", "phone_hash", "phone_tail")
     scope_path = "area_path"
     objects = AreaPathQuerySet.as_manager()
 
@@ -364,18 +360,7 @@ class Visitor(models.Model):
         verbose_name_plural = _("visitors")
 
     def __str__(self):
-        return self.name or idnumber.mask(self.id_number) or f"#{self.pk}"
-
-    def audit_area_path(self):
-        return self.area_path
-
-    @property
-    def id_number_masked(self):
-        return idnumber.mask(self.id_number)
-
-    @property
-    def phone_masked(self):
-        return phones.mask(self.phone)
+        return self.name or self.id_number_masked or f"#{self.pk}"
 
 
 class Sample(models.Model):
@@ -446,9 +431,6 @@ class Sample(models.Model):
     def __str__(self):
         return f"{self.tube_id}#{self.slot}"
 
-    def audit_area_path(self):
-        return self.area_path
-
     @property
     def person(self):
         return self.resident or self.visitor
@@ -480,7 +462,8 @@ class LabResult(models.Model):
         IMPORT = "import", _("file import")
         WEB = "web", _("entered by hand")
 
-    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="lab_results")
+    # The tube is covered by the unique (tube, result, tested_at) index.
+    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="lab_results", db_index=False)
     result = models.CharField(_("result"), max_length=10, choices=Tube.Result.choices)
     tested_at = models.DateTimeField(_("tested at"))
     lab = models.ForeignKey(Lab, null=True, blank=True, on_delete=models.SET_NULL, related_name="results")
@@ -489,9 +472,10 @@ class LabResult(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices)
     source_ref = models.CharField(max_length=200, blank=True, help_text=_("File name and row, or API request id."))
     received_at = models.DateTimeField(default=timezone.now)
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    db_index=False)
     review_note = models.CharField(max_length=300, blank=True)
 
     scope_path = "tube__area_path"
@@ -543,9 +527,6 @@ class RetestItem(models.Model):
     def __str__(self):
         return f"{self.tube_id} · {self.sample_id}"
 
-    def audit_area_path(self):
-        return self.area_path
-
 
 class ControlFlag(models.Model):
     """An area (usually a unit) put under temporary control (临时管控) because of a positive pool.
@@ -576,9 +557,6 @@ class ControlFlag(models.Model):
     def __str__(self):
         return f"{self.area} · {self.reason}"
 
-    def audit_area_path(self):
-        return self.area_path
-
 
 class Alert(models.Model):
     """A dashboard alert for the people responsible for an area (building leaders, community
@@ -607,9 +585,6 @@ class Alert(models.Model):
 
     def __str__(self):
         return self.message
-
-    def audit_area_path(self):
-        return self.area_path
 
 
 class HomeTask(models.Model):
@@ -653,5 +628,3 @@ class HomeTask(models.Model):
     def __str__(self):
         return f"{self.resident} · {self.get_reason_display()}"
 
-    def audit_area_path(self):
-        return self.area_path

@@ -51,6 +51,7 @@ def desk_strings() -> dict:
         "bad_check_digit": _("The ID number's check digit is wrong: it was misread or mistyped. Scan it again, or type the person's name."),
         "not_understood": _("Not a tube barcode and not an ID number. Check it, or type the name."),
         "not_found": _("Not found."),
+        "failed": _("That scan was not handled: scan it again."),
         "not_found_name": _("Nobody of that name in this round. Check the spelling, or register a visitor."),
         "one_found": _("One person found: press Enter to register, or tap."),
         "many_found": _("%(n)s people found: choose one (arrow keys and Enter, or tap)."),

@@ -13,13 +13,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from frontline.core import idnumber, phones
+from frontline.areas.models import Area
+from frontline.core import idnumber, lean, phones
 from frontline.core.personal import lookup_hash
 from frontline.core.scoping import prefix_q
-from frontline.residents.models import Resident, ResidentTag
+from frontline.residents.models import Household, Resident, ResidentTag
 
 from .. import passes
-from ..models import Sample
+from ..models import Sample, Visitor
 from .common import Conflict, ScreeningError
 
 GREEN_TAGS = {ResidentTag.Tag.PREGNANT, ResidentTag.Tag.DISABLED, ResidentTag.Tag.ELDERLY_ALONE, ResidentTag.Tag.BEDRIDDEN}
@@ -62,13 +63,35 @@ class ResidentRef:
 
 
 def _fetch_refs(by_pk, by_id_hash) -> dict:
+    """The residents a batch names, by id or by ID-number hash, with their green-channel groups.
+
+    Every desk scan comes here, so these are two hand-written queries (``core.lean``: values
+    converted as the ORM converts them, the ID number decrypted) rather than two QuerySets."""
     if not by_pk and not by_id_hash:
         return {}
-    rows = Resident.objects.filter(Q(pk__in=list(by_pk)) | Q(id_number_hash__in=list(by_id_hash))).values_list(
-        "pk", "name", "id_number", "id_number_hash", "birth_date", "household_id", "household__area__path")
+    R, H, A = Resident, Household, Area
+    wanted, params = [], []
+    if by_pk:
+        wanted.append(f"r.{lean.column(R, 'id')} IN ({lean.marks(by_pk)})")
+        params += list(by_pk)
+    if by_id_hash:
+        wanted.append(f"r.{lean.column(R, 'id_number_hash')} IN ({lean.marks(by_id_hash)})")
+        params += list(by_id_hash)
+    names = ["id", "name", "id_number", "id_number_hash", "birth_date", "household"]
+    rows = lean.select(
+        f"SELECT {lean.cols(R, names, 'r')}, {lean.column(A, 'path', 'a')} FROM {lean.table(R)} r "
+        f"JOIN {lean.table(H)} h ON h.{lean.column(H, 'id')} = r.{lean.column(R, 'household')} "
+        f"JOIN {lean.table(A)} a ON a.{lean.column(A, 'id')} = h.{lean.column(H, 'area')} "
+        f"WHERE {' OR '.join(wanted)}",
+        params, [*lean.fields(R, names), None])
     refs = {row[0]: ResidentRef(*row) for row in rows}
     if refs:
-        for resident_id, tag in ResidentTag.objects.filter(resident_id__in=list(refs), tag__in=list(GREEN_TAGS)).values_list("resident_id", "tag"):
+        T = ResidentTag
+        tags = sorted(GREEN_TAGS)
+        for resident_id, tag in lean.select(
+                f"SELECT {lean.cols(T, ['resident', 'tag'])} FROM {lean.table(T)} "
+                f"WHERE {lean.column(T, 'resident')} IN ({lean.marks(refs)}) AND {lean.column(T, 'tag')} IN ({lean.marks(tags)})",
+                [*refs, *tags], [None, None]):
             refs[resident_id].tags.append(tag)
     return refs
 
@@ -184,7 +207,12 @@ def resolve_many(round_obj, items, *, interactive: bool) -> list:
             out[i] = exc
 
     residents = _fetch_refs(by_pk, by_id_hash)
-    hash_to_resident = {r.id_number_hash: r for r in residents.values() if r.id_number_hash}
+    hash_to_resident = {}
+    for r in residents.values():
+        # One ID number on two ledger entries (a person who moved and was entered again): the
+        # entry inside the round's areas is the one this desk is sampling.
+        if r.id_number_hash and (r.id_number_hash not in hash_to_resident or round_obj.covers(r.area_path)):
+            hash_to_resident[r.id_number_hash] = r
 
     for pk, indexes in by_pk.items():
         for i in indexes:
@@ -245,18 +273,32 @@ def resolve_many(round_obj, items, *, interactive: bool) -> list:
 
 
 def earlier_samples(round_obj, persons) -> dict:
-    """{person key: the live sample already taken in this round} for the given persons."""
+    """{person key: the live sample already taken in this round} for the given persons.
+
+    Asked for every scan, and almost always answered "none": a hand-written query finds the
+    ids, and only samples that exist are read as objects (for where and when)."""
     resident_ids = [p.resident.pk for p in persons if p.resident is not None]
     hashes = [p.id_hash for p in persons if p.resident is None and p.id_hash]
-    found = {}
+    S, V = Sample, Visitor
+    found_ids = []
+    live = f"s.{lean.column(S, 'round')} = %s AND s.{lean.column(S, 'counts')} = %s"
     if resident_ids:
-        for s in (Sample.objects.live().filter(round=round_obj, resident_id__in=resident_ids)
-                  .select_related("tube", "desk__site").order_by("created_at")):
-            found.setdefault(("r", s.resident_id), s)
+        found_ids += [row[0] for row in lean.select(
+            f"SELECT s.{lean.column(S, 'id')} FROM {lean.table(S)} s WHERE {live} "
+            f"AND s.{lean.column(S, 'resident')} IN ({lean.marks(resident_ids)})",
+            [round_obj.pk, True, *resident_ids], [None])]
     if hashes:
-        for s in (Sample.objects.live().filter(round=round_obj, visitor__id_number_hash__in=hashes)
-                  .select_related("tube", "desk__site", "visitor").order_by("created_at")):
-            found.setdefault(("v", s.visitor.id_number_hash), s)
+        found_ids += [row[0] for row in lean.select(
+            f"SELECT s.{lean.column(S, 'id')} FROM {lean.table(S)} s "
+            f"JOIN {lean.table(V)} v ON v.{lean.column(V, 'id')} = s.{lean.column(S, 'visitor')} "
+            f"WHERE {live} AND v.{lean.column(V, 'id_number_hash')} IN ({lean.marks(hashes)})",
+            [round_obj.pk, True, *hashes], [None])]
+    found = {}
+    if found_ids:
+        for s in (Sample.objects.filter(pk__in=found_ids).select_related("tube", "desk__site", "visitor")
+                  .order_by("created_at")):
+            key = ("r", s.resident_id) if s.resident_id else ("v", s.visitor.id_number_hash)
+            found.setdefault(key, s)
     return found
 
 

@@ -6,8 +6,8 @@ One engine serves both paths. A batch is handled in one transaction:
 2. desks, people and tubes are resolved with one query per kind, not one per item;
 3. every tube the batch touches is locked (``SELECT … FOR UPDATE``, in id order, so two batches
    never wait on each other in a circle; on SQLite the IMMEDIATE transaction serialises writers);
-   client ids are checked again under the locks, so two replays of one batch racing each other
-   store each item once;
+   two replays of one batch racing each other store each item once: the loser's insert breaks
+   the unique client id, and it is answered item by item from what the winner stored;
 4. items are applied in order against the locked tubes in memory (slot = swabs so far + 1; the
    tube seals itself when full; an undo frees the last slot) and written with a few bulk inserts.
 
@@ -19,19 +19,20 @@ is stored.
 import uuid
 from collections import defaultdict
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q, Value
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from frontline.core import context
+from frontline.areas.models import Area
+from frontline.core import context, lean
+from frontline.core.bulk import create_objects
 from frontline.core.models import AuditEntry
 from frontline.core.scoping import user_can
 from frontline.residents.models import Resident
 
 from .. import barcodes
-from ..models import Desk, DeskAction, HomeTask, Round, Sample, Tube, Visitor
+from ..models import Desk, DeskAction, HomeTask, Round, Sample, SamplingSite, Tube, Visitor
 from . import people
 from .common import Conflict, ScreeningError
 
@@ -119,6 +120,34 @@ def ingest(items, *, actor, interactive=False, source=Sample.Source.DESK) -> lis
         return outcomes
 
 
+def _desks_with_site_round_area(desk_ids) -> dict:
+    """{id: desk} with its site, the site's round and area attached, in one hand-written query
+    (what ``select_related("site__round", "site__area")`` reads; every scan asks for it)."""
+    if not desk_ids:
+        return {}
+    parts = [(Desk, "d"), (SamplingSite, "s"), (Round, "r"), (Area, "a")]
+    fields = {model: list(model._meta.concrete_fields) for model, _alias in parts}
+    select = ", ".join(lean.cols(model, [f.name for f in fields[model]], alias) for model, alias in parts)
+    rows = lean.select(
+        f"SELECT {select} FROM {lean.table(Desk)} d "
+        f"JOIN {lean.table(SamplingSite)} s ON s.{lean.column(SamplingSite, 'id')} = d.{lean.column(Desk, 'site')} "
+        f"JOIN {lean.table(Round)} r ON r.{lean.column(Round, 'id')} = s.{lean.column(SamplingSite, 'round')} "
+        f"JOIN {lean.table(Area)} a ON a.{lean.column(Area, 'id')} = s.{lean.column(SamplingSite, 'area')} "
+        f"WHERE d.{lean.column(Desk, 'id')} IN ({lean.marks(desk_ids)})",
+        list(desk_ids), [f for model, _alias in parts for f in fields[model]])
+    desks = {}
+    for row in rows:
+        objs, start = [], 0
+        for model, _alias in parts:
+            width = len(fields[model])
+            objs.append(lean.instance(model, [f.attname for f in fields[model]], row[start:start + width]))
+            start += width
+        desk, site, round_obj, area = objs
+        site.round, site.area, desk.site = round_obj, area, site
+        desks[desk.pk] = desk
+    return desks
+
+
 class _Batch:
     def __init__(self, items, actor, interactive, source):
         self.items = [dict(item) for item in items]
@@ -126,6 +155,8 @@ class _Batch:
         self.interactive = interactive
         self.source = source
         self.now = timezone.now()
+        local = timezone.localtime(self.now)
+        self.now_shown = {"at": local.isoformat(timespec="seconds"), "at_display": local.strftime("%m-%d %H:%M")}
         self.outcomes: list = [None] * len(self.items)
 
     # -- the steps ----------------------------------------------------------------------------
@@ -136,7 +167,9 @@ class _Batch:
         self._load_desks()
         self._resolve_people()
         self._lock_tubes()
-        self._answer_stored()  # again, under the locks: a concurrent replay may have won
+        # A replay racing this batch (the same items from a retrying phone) is not checked for
+        # again under the locks: the unique client id makes the loser's insert fail, and the
+        # loser is then answered item by item from what the winner stored (see ``ingest``).
         self._apply()
         self._write()
         return self.outcomes
@@ -159,10 +192,15 @@ class _Batch:
         pending = self._pending()
         if not pending:
             return
-        cids = [it["_cid"] for _i, it in pending]
-        # One round trip for the common answer (nothing stored yet): both tables in one query.
-        hits = list(Sample.objects.filter(client_id__in=cids).order_by().values_list("client_id", Value("s")).union(
-            DeskAction.objects.filter(client_id__in=cids).order_by().values_list("client_id", Value("a")), all=True))
+        # One hand-written round trip for the common answer (nothing stored yet): both tables at once.
+        field = Sample._meta.get_field("client_id")
+        db = connections[DEFAULT_DB_ALIAS]
+        cids = [field.get_db_prep_value(it["_cid"], db) for _i, it in pending]
+        hits = lean.select(
+            f"SELECT {lean.column(Sample, 'client_id')}, 's' FROM {lean.table(Sample)} WHERE {lean.column(Sample, 'client_id')} IN ({lean.marks(cids)}) "
+            f"UNION ALL SELECT {lean.column(DeskAction, 'client_id')}, 'a' FROM {lean.table(DeskAction)} "
+            f"WHERE {lean.column(DeskAction, 'client_id')} IN ({lean.marks(cids)})",
+            cids + cids, [field, None])
         if not hits:
             return
         stored = {cid for cid, kind in hits if kind == "s"}
@@ -187,8 +225,8 @@ class _Batch:
                 (task_ids if key == "home_task" else desk_ids).add(int(it.get(key)))
             except (TypeError, ValueError):
                 pass
-        desks = {d.pk: d for d in Desk.objects.select_related("site__round", "site__area").filter(pk__in=desk_ids)}
-        tasks = {t.pk: t for t in HomeTask.objects.select_related("round").filter(pk__in=task_ids)} if task_ids else {}
+        desks = _desks_with_site_round_area(desk_ids)
+        tasks = {t.pk: t for t in HomeTask.objects.select_related("round").filter(pk__in=task_ids).order_by()} if task_ids else {}
         places = {}
         for i, it in pending:
             place = None
@@ -260,7 +298,7 @@ class _Batch:
             else:
                 it["_target"] = target
                 undo_targets[target] = i
-        stored_targets = {s.client_id: s for s in Sample.objects.filter(client_id__in=list(undo_targets)).select_related("resident", "visitor")}
+        stored_targets = {s.client_id: s for s in Sample.objects.filter(client_id__in=list(undo_targets)).select_related("resident", "visitor").order_by()}
         self.stored_targets = stored_targets
 
         tube_ids = {s.tube_id for s in stored_targets.values()}
@@ -284,8 +322,18 @@ class _Batch:
         """The tubes, locked in id order (two batches never wait on each other in a circle)."""
         if not tube_ids and not codes:
             return []
-        which = Q(pk__in=list(tube_ids)) | Q(barcode__in=list(codes))
-        return list(Tube.objects.select_for_update().filter(which).order_by("pk"))
+        # Hand-written (every scan locks its tube): the whole row, converted as the ORM would.
+        fields = list(Tube._meta.concrete_fields)
+        wanted, params = [], []
+        for name, values in (("id", list(tube_ids)), ("barcode", list(codes))):
+            if values:
+                wanted.append(f"{lean.column(Tube, name)} IN ({lean.marks(values)})")
+                params += values
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        rows = lean.select(
+            f"SELECT {lean.cols(Tube, [f.name for f in fields])} FROM {lean.table(Tube)} WHERE {' OR '.join(wanted)} "
+            f"ORDER BY {lean.column(Tube, 'id')}{lock}", params, fields)
+        return [lean.instance(Tube, [f.attname for f in fields], row) for row in rows]
 
     def _new_tube(self, code, place):
         return Tube(barcode=code, round=place.round, site=place.desk.site if place.desk else None, desk=place.desk,
@@ -360,8 +408,7 @@ class _Batch:
         tube._added.append(sample)
         if person.key:
             self.seen_in_batch[person.key] = {"tube": tube.barcode, "slot": sample.slot, "where": place.label,
-                                              "at": timezone.localtime(self.now).isoformat(timespec="seconds"),
-                                              "at_display": timezone.localtime(self.now).strftime("%m-%d %H:%M")}
+                                              **self.now_shown}
         if tube.used >= tube.capacity:
             self._seal(tube)
         outcome = _Outcome(it["_cid"], CREATED, " ".join(str(w) for w in warnings), None)
@@ -435,7 +482,7 @@ class _Batch:
     def _write(self):
         visitors = [s._visitor for s in self.new_samples if getattr(s, "_visitor", None) is not None]
         if visitors:
-            Visitor.objects.bulk_create(visitors)
+            create_objects(Visitor, visitors)
             for s in self.new_samples:
                 if getattr(s, "_visitor", None) is not None:
                     s.visitor = s._visitor
@@ -445,10 +492,8 @@ class _Batch:
                                                   counts=False)
         if self.new_samples:
             # A scan undone inside the same batch is written voided, so its replay stays a duplicate.
-            Sample.objects.bulk_create(self.new_samples)
-        dirty = [tube for tube in self.tubes.values() if tube._dirty]
-        if dirty:
-            Tube.objects.bulk_update(dirty, ["used", "capacity", "status", "sealed_at", "sealed_by", "household"])
+            create_objects(Sample, self.new_samples)
+        _update_tubes([tube for tube in self.tubes.values() if tube._dirty])
         if self.new_actions:
             DeskAction.objects.bulk_create(self.new_actions)
         for s in self.new_samples:
@@ -497,7 +542,28 @@ class _Batch:
                     action=AuditEntry.Action.UPDATE, model="screening.hometask", object_id=str(s._task.pk),
                     object_repr=str(s._task.pk), area_path=s._task.area_path,
                     changes={"status": ["open", "done"], "tube": s.tube.barcode}, reason=_("sampled at home")))
-        AuditEntry.objects.bulk_create(rows)
+        create_objects(AuditEntry, rows)
+
+
+TUBE_COUNTERS = ("used", "capacity", "status", "sealed_at", "sealed_by", "household")
+
+
+def _update_tubes(tubes):
+    """Write the counters of the tubes a batch touched: one statement, sent once per tube.
+
+    ``bulk_update`` builds a CASE expression per field and tube; at 20 tubes a batch that cost
+    more than inserting the samples. The values go through each field's own conversion, so
+    SQLite and PostgreSQL store them exactly as the ORM would.
+    """
+    if not tubes:
+        return
+    fields = [Tube._meta.get_field(name) for name in TUBE_COUNTERS]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(Tube._meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(Tube._meta.pk.column))
+    rows = [[f.get_db_prep_save(getattr(tube, f.attname), connection) for f in fields] + [tube.pk] for tube in tubes]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 # --- single operations ------------------------------------------------------------------------

@@ -131,6 +131,16 @@ def test_resident_outside_the_round_is_warned_then_registered_as_visitor(screeni
         assert world.resident_c.id_number not in cur.fetchone()[0]
 
 
+def test_an_id_number_on_two_ledger_entries_samples_the_one_in_the_round(screening, world):
+    from frontline.residents.models import Resident
+
+    # Old data: the same person entered again in another community after a move.
+    Resident.objects.create(household=world.household_c, name="曾小明", id_number=world.resident_a.id_number)
+    outcome = sampling.register(scan(screening.desk_a, tube_code(), id_number=world.resident_a.id_number), actor=screening.sampler_a)
+    assert outcome.status == "created" and outcome.data["visitor"] is False
+    assert Sample.objects.get().resident == world.resident_a
+
+
 def test_unknown_id_number_asks_for_visitor_details_online_and_is_kept_offline(screening):
     stranger = make_id_number(birth=datetime.date(1990, 5, 5), seq=77)
     with pytest.raises(ScreeningError) as info:

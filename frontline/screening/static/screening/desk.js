@@ -244,8 +244,7 @@
       beep("full");
       flash("desk-flash-full");
       say(fmt(S.tube_full_next, { tube: tube.barcode }), "full");
-      state.tube = null;
-      state.stack = [];
+      if (state.tube === tube) { state.tube = null; state.stack = []; }
       state.last.sealed = true;
     } else {
       beep("ok");
@@ -277,7 +276,7 @@
       ask(fmt(S.out_of_scope, { name: p.name_masked, address: p.address }), () => register({ ...spec, confirm_visitor: true }, display));
       return;
     }
-    register(spec, display);
+    return register(spec, display);
   }
 
   async function person(text, kind) {
@@ -299,7 +298,7 @@
       return;
     }
     if (!body.people.length) { say(S.not_found, "error"); return; }
-    choosePerson(body.people[0]);
+    await choosePerson(body.people[0]);
   }
 
   async function search(text) {
@@ -326,7 +325,7 @@
       if (!p.in_scope) flags.push(S.outside_short);
       if (p.green_reasons.length) flags.push(S.green_channel);
       btn.textContent = `${i + 1}. ${p.name} · ${p.address} · ${p.id_masked}${p.age != null ? " · " + p.age + S.years : ""}${flags.length ? " · " + flags.join(" · ") : ""}`;
-      btn.addEventListener("click", () => { choosePerson(p); el.input.focus(); });
+      btn.addEventListener("click", () => { inTurn(() => choosePerson(p)); el.input.focus(); });
       return btn;
     }));
   }
@@ -337,7 +336,7 @@
     const text = raw.trim();
     if (!text) {
       if (pendingConfirm) { const yes = pendingConfirm; clearConfirm(); await yes(); return; }
-      if (candidates.length) { choosePerson(candidates[highlighted]); return; }
+      if (candidates.length) { await choosePerson(candidates[highlighted]); return; }
       return;
     }
     clearConfirm();
@@ -355,11 +354,20 @@
     await search(text);
   }
 
+  // A keyboard-wedge scanner sends the next code before the previous one is handled (a fetch, an
+  // IndexedDB write): every action waits for the one before it, in the order it was scanned or
+  // tapped, so a new tube can never be replaced by the previous person's "tube full".
+  let actions = Promise.resolve();
+  function inTurn(action) {
+    actions = actions.then(action).catch((e) => { console.error(e); say(S.failed, "error"); });
+    return actions;
+  }
+
   el.form.addEventListener("submit", (event) => {
     event.preventDefault();
     const value = el.input.value;
     el.input.value = "";
-    handle(value).finally(() => el.input.focus());
+    inTurn(() => handle(value)).finally(() => el.input.focus());
   });
   el.input.addEventListener("keydown", (event) => {
     if (!candidates.length) return;
@@ -369,10 +377,10 @@
       renderChoices();
     }
   });
-  el.confirmYes.addEventListener("click", () => { const yes = pendingConfirm; clearConfirm(); if (yes) yes(); el.input.focus(); });
+  el.confirmYes.addEventListener("click", () => { const yes = pendingConfirm; clearConfirm(); if (yes) inTurn(yes); el.input.focus(); });
   el.confirmNo.addEventListener("click", () => { clearConfirm(); say(S.not_registered, "info"); el.input.focus(); });
 
-  el.undo.addEventListener("click", async () => {
+  el.undo.addEventListener("click", () => inTurn(async () => {
     const tube = state.tube;
     if (!tube || !state.stack.length) return;
     const last = state.stack.pop();
@@ -384,9 +392,9 @@
     render();
     say(fmt(S.undone, { slot: tube.used + 1 }), "info");
     el.input.focus();
-  });
+  }));
 
-  el.seal.addEventListener("click", async () => {
+  el.seal.addEventListener("click", () => inTurn(async () => {
     const tube = state.tube;
     if (!tube || !tube.used) return;
     await queue.submit({ kind: "seal", desk: cfg.desk, tube: tube.barcode });
@@ -396,7 +404,7 @@
     render();
     say(fmt(S.sealed, { tube: tube.barcode, n: tube.used }), "full");
     el.input.focus();
-  });
+  }));
 
   /* --- visitors ------------------------------------------------------------------------------ */
   function openVisitor(prefill) {
@@ -415,7 +423,7 @@
     if (visitor.id_number && (!idShape(visitor.id_number) || !idCheckOk(visitor.id_number))) { say(S.bad_check_digit, "error"); f.id_number.focus(); return; }
     if (!visitor.id_number && !visitor.phone) { say(S.visitor_contact, "error"); f.phone.focus(); return; }
     el.visitor.hidden = true;
-    await register({ visitor, confirm_visitor: true }, { name: visitor.name.slice(0, 1) + "*", id_masked: visitor.id_number ? maskId(visitor.id_number) : "" });
+    await inTurn(() => register({ visitor, confirm_visitor: true }, { name: visitor.name.slice(0, 1) + "*", id_masked: visitor.id_number ? maskId(visitor.id_number) : "" }));
     el.input.focus();
   });
 
