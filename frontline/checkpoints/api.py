@@ -27,7 +27,7 @@ from frontline.core.scoping import get_scoped_or_404
 from frontline.residents.models import Household, Resident
 
 from . import contacts, services, snapshot, stats, tokens
-from .decisions import preview, record_passage
+from .decisions import gate_for, preview, record_passage
 from .identify import identify
 from .models import (
     ErrandRequest,
@@ -186,7 +186,7 @@ def identify_person(request, gate_id: RecordId, body: IdentifyIn):
 # --- passages ------------------------------------------------------------------------------------
 
 def _record(request, body: PassageIn):
-    gate = _gate(request, body.gate_id)
+    gate = gate_for(request.user, body.gate_id)
     return record_passage(
         gate=gate, actor=request.user, direction=body.direction, value=body.value, resident_id=body.resident_id,
         visitor=body.visitor.dict() if body.visitor else None, health_code=body.health_code, travel_risk=body.travel_risk,

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 FEVER = Decimal("37.3")
 TEMPERATURE_MIN, TEMPERATURE_MAX = Decimal("34.0"), Decimal("43.0")
@@ -122,6 +122,13 @@ def _fever_refusal(checks: Checks, now, first_temperature=None) -> Decision | No
     )
 
 
+def _exemption_labels(kinds) -> str:
+    from .models import Exemption  # the labels only; still no database here
+
+    labels = dict(Exemption.Kind.choices)
+    return pgettext("list separator", ", ").join(str(labels.get(kind, kind)) for kind in sorted(kinds))
+
+
 def _local_hm(moment) -> str:
     from django.utils import timezone
 
@@ -158,8 +165,7 @@ def decide_resident(
             offer_errand=True,
         )
     if mode in ("sealed", "controlled") and exemption_kinds:
-        kinds = ", ".join(sorted(exemption_kinds))
-        return Decision(True, "exemption", _("Exemption: %(kinds)s.") % {"kinds": kinds})
+        return Decision(True, "exemption", _("Exemption: %(kinds)s.") % {"kinds": _exemption_labels(exemption_kinds)})
     if mode == "sealed":
         return Decision(False, "sealed", _("The area is sealed: no exit without an exemption."))
     if mode == "controlled":

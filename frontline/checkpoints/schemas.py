@@ -5,7 +5,9 @@ import re
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import BeforeValidator, StrictBool, StrictInt, model_validator
+from pydantic import BeforeValidator, StrictBool, StrictInt
+
+from frontline.core.apikit import BodySchema
 
 from .decisions import mask_name
 from .policy import rule_label
@@ -41,18 +43,6 @@ IsoDate = Annotated[datetime.date, BeforeValidator(_text_only(datetime.date))]
 
 # The one input of the gate screen: a QR token, an ID number, a phone, a name or pinyin.
 VALUE_DESC = "What the scanner read or the staff typed: resident QR, paper pass QR, ID number, phone, name or pinyin."
-
-
-class BodySchema(Schema):
-    """A JSON object body: a list or a bare value is refused, not read as an empty object."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _object_only(cls, data):
-        raw = getattr(data, "_obj", data)  # django-ninja wraps the input in a DjangoGetter first
-        if isinstance(raw, list | str | int | float | bool) or raw is None:
-            raise ValueError("the body must be a JSON object")
-        return data
 
 
 class GateIn(BodySchema):

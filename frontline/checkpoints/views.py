@@ -121,7 +121,7 @@ def resident_qr(request, resident_id):
 def live(request, pk):
     gate = _gate(request, pk)
     view = stats.live_view(gate)
-    for p in view["refusals"]:
+    for p in [*view["refusals"], *view["recent"]]:
         p.rule_text = rule_label(p.rule)
     return render(request, "checkpoints/live.html", {
         "gate": gate, **view, "may_override": user_can(request.user, "override", gate.compound.path),

@@ -65,6 +65,7 @@ def test_exam_candidate_passes_a_sealed_gate_but_the_parent_does_not(world, gate
                              valid_from=now - datetime.timedelta(hours=1), valid_until=now + datetime.timedelta(days=2))
     son = out(gate_a, world.volunteer_a, family_a["son"].id_number).passage
     assert son.decision == "allowed" and son.rule == "exemption"
+    assert son.reason == "Exemption: exam candidate (admission ticket)."  # the kind's label, not its code
     parent = out(gate_a, world.volunteer_a, family_a["head"].id_number).passage
     assert parent.decision == "refused" and parent.rule == "sealed"
 

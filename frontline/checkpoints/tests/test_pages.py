@@ -105,6 +105,9 @@ def test_live_view_shows_out_now_late_and_refusals_with_override(world, gate_a, 
     late = page[page.index('id="late-list"'):page.index("</ul>", page.index('id="late-list"'))]
     assert "曾*雨" in late  # out since yesterday: out past 22:00
     assert "sealed area" in page
+    recent = page[page.index('class="recent"'):page.index("</ul>", page.index('class="recent"'))]
+    assert "household quota" not in recent and "resident coming home" not in recent
+    assert "sealed area" in recent and "sealed<" not in recent  # rules by their labels, not their codes
     r = client.post(f"/checkpoints/passages/{refused.pk}/override/", {"reason": "就医"})
     assert r.status_code == 302
     refused.refresh_from_db()
