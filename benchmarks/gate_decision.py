@@ -77,13 +77,18 @@ def build_world(households: int, per_household: int):
     residents = Resident.objects.bulk_create(residents, batch_size=2000)
     from frontline.residents.models import NameKey
 
-    NameKey.objects.bulk_create(name_keys_for(residents), batch_size=5000)
+    paths = {home.pk: home.area.path for home in homes}
+    NameKey.objects.bulk_create(name_keys_for(residents, paths), batch_size=5000)
     services.set_policy(area=compound, mode="controlled", quota_people=1, quota_days=2, reason="基准测试",
                         effective_from=timezone.now() - datetime.timedelta(hours=1), actor=admin)
     gate = services.create_gate(compound=compound, name="东门", actor=admin)
     staff = User.objects.create_user("bench-gate", password="bench-password-1")
     RoleAssignment.objects.create(user=staff, role="volunteer", area=compound)
     _token, key = DeviceToken.issue(staff, "bench gate phone")
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # planner statistics, as autovacuum would soon have on a real database
+        cursor.execute("ANALYZE")
     return gate, numbers, key, staff
 
 
@@ -123,19 +128,23 @@ class Connection:
 
 
 async def open_loop(host, port, rate, seconds, make_request, connections, give_up=10.0):
-    """Send ``rate`` requests a second for ``seconds``; latency from each scheduled send time."""
+    """Send ``rate`` requests a second for ``seconds``; latency from each scheduled send time.
+
+    One dispatcher starts each request at its scheduled time (open loop: a slow answer does not
+    delay the next send); a request waits for a free keep-alive connection when all are busy, and
+    that wait counts in its latency. The generator's own CPU time is returned, since it shares
+    the machine's cores with the server.
+    """
     pool: asyncio.Queue = asyncio.Queue()
     for _ in range(connections):
         pool.put_nowait(Connection(host, port))
     latencies, errors, statuses = [], [], {}
+    cpu = time.process_time()
     start = time.perf_counter() + 0.2
     total = int(rate * seconds)
+    running = set()
 
-    async def one(i):
-        scheduled = start + i / rate
-        delay = scheduled - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
+    async def one(i, scheduled):
         conn = await pool.get()
         if time.perf_counter() - scheduled > give_up:
             # The server is this far behind: do not pile up a backlog the run would wait for.
@@ -156,10 +165,18 @@ async def open_loop(host, port, rate, seconds, make_request, connections, give_u
             pool.put_nowait(conn)
         latencies.append(time.perf_counter() - scheduled)
 
-    tasks = [asyncio.ensure_future(one(i)) for i in range(total)]
-    await asyncio.gather(*tasks)
+    for i in range(total):
+        scheduled = start + i / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.ensure_future(one(i, scheduled))
+        running.add(task)
+        task.add_done_callback(running.discard)
+    if running:
+        await asyncio.gather(*running)
     elapsed = time.perf_counter() - start
-    return latencies, errors, statuses, elapsed
+    return latencies, errors, statuses, elapsed, time.process_time() - cpu
 
 
 def pct(values, p):
@@ -169,14 +186,96 @@ def pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def summary(name, latencies, errors, statuses, elapsed, requested):
+def summary(name, latencies, errors, statuses, elapsed, cpu, requested):
     ms = [x * 1000 for x in latencies] or [float("nan")]
     line = (f"{name}: {len(latencies)} answered in {elapsed:.1f} s = {len(latencies) / elapsed:.1f}/s (asked {requested}/s); "
             f"p50 {pct(ms, 50):.1f} ms, p95 {pct(ms, 95):.1f} ms, p99 {pct(ms, 99):.1f} ms, max {max(ms):.1f} ms; "
-            f"errors {len(errors)}; statuses {dict(sorted(statuses.items(), key=str))}; load average {os.getloadavg()[0]:.1f}")
+            f"errors {len(errors)}; statuses {dict(sorted(statuses.items(), key=str))}; "
+            f"generator CPU {1000 * cpu / max(1, len(latencies)):.2f} ms/request; load average {os.getloadavg()[0]:.1f}")
     print(line, flush=True)
     if errors:
         print("  first errors:", errors[:3], flush=True)
+    return line
+
+
+def _cpu_seconds(pid) -> float:
+    """User + system CPU time of one process so far (Linux /proc), 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+class CpuMeter:
+    """CPU seconds spent by the server (gunicorn master and workers) and by the PostgreSQL
+    backends serving this database during a run: with the machine shared, CPU per decision says
+    what the work costs, whatever else runs beside it. Backends come and go (CONN_MAX_AGE), so
+    they are sampled every half second; a backend first seen during the run is new (counted from
+    zero), and one that exits keeps its last sample."""
+
+    def __init__(self, server_pid, database):
+        import psycopg
+        from django.db import connections
+
+        params = connections["default"].get_connection_params()
+        params.pop("context", None)
+        params.pop("prepare_threshold", None)
+        self.conn = psycopg.connect(**params, autocommit=True)
+        self.server_pid, self.database = server_pid, database
+
+    def _sample(self, seen, first):
+        backends = [r[0] for r in self.conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+            [self.database]).fetchall()]
+        for pid in [self.server_pid, *_children(self.server_pid)]:
+            seen[("server", pid)] = _cpu_seconds(pid)
+        for pid in backends:
+            used = _cpu_seconds(pid)
+            if used:
+                seen[("db", pid)] = used
+        if first is not None:
+            first.update(seen)
+
+    def run(self, work):
+        import threading
+
+        first, seen, stop = {}, {}, threading.Event()
+        self._sample(seen, first)
+        start = dict(first)
+
+        def poll():
+            while not stop.wait(0.5):
+                self._sample(seen, None)
+
+        thread = threading.Thread(target=poll, daemon=True)
+        thread.start()
+        try:
+            result = work()
+        finally:
+            stop.set()
+            thread.join()
+            self._sample(seen, None)
+        spent = {"server": 0.0, "db": 0.0}
+        for key, used in seen.items():
+            spent[key[0]] += used - start.get(key, 0.0)
+        return result, spent
+
+
+def measured(run, meter, label, requested):
+    """Run one open-loop ``run`` and print its summary with the server's and database's CPU."""
+    result, spent = meter.run(run)
+    line = summary(label, *result, requested)
+    answered = max(1, len(result[0]))
+    print(f"  CPU per answered request: server {1000 * spent['server'] / answered:.2f} ms, "
+          f"PostgreSQL {1000 * spent['db'] / answered:.2f} ms, generator {1000 * result[4] / answered:.2f} ms", flush=True)
     return line
 
 
@@ -219,10 +318,10 @@ def in_process_reference(gate, staff, numbers, count=300):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=float, default=200)
-    parser.add_argument("--seconds", type=float, default=300)
+    parser.add_argument("--seconds", type=float, default=300, help="length of the main run (0: sweep only)")
     parser.add_argument("--households", type=int, default=2000)
     parser.add_argument("--per-household", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=48)
     parser.add_argument("--port", type=int, default=8765)
@@ -271,14 +370,23 @@ def main():
                 body["temperature"] = rng.choice(["36.4", "36.6", "36.8", "37.0"])
             return "POST", "/api/v1/checkpoints/passages", headers, json.dumps(body).encode()
 
-        asyncio.run(open_loop("127.0.0.1", args.port, 20, 2, floor_request, args.connections))  # warm up
-        floor = asyncio.run(open_loop("127.0.0.1", args.port, args.rate, args.floor_seconds, floor_request, args.connections))
-        summary("reference, framework floor (GET one gate, same server and rate)", *floor, args.rate)
+        meter = CpuMeter(server.pid, connections["default"].settings_dict["NAME"])
+
+        def loop(rate, seconds, make):
+            return lambda: asyncio.run(open_loop("127.0.0.1", args.port, rate, seconds, make, args.connections))
+
+        # Warm up every worker and thread on both paths (imports, URL and schema caches, connections).
+        loop(20, 3, floor_request)()
+        loop(20, 5, decision_request)()
+        if args.floor_seconds > 0:
+            measured(loop(args.rate, args.floor_seconds, floor_request), meter,
+                     "reference, framework floor (GET one gate, same server and rate)", args.rate)
         for rate in [float(r) for r in args.sweep.split(",") if r]:
-            found = asyncio.run(open_loop("127.0.0.1", args.port, rate, args.sweep_seconds, decision_request, args.connections))
-            summary(f"sweep: gate decision at {rate:g}/s for {args.sweep_seconds:g} s", *found, rate)
-        result = asyncio.run(open_loop("127.0.0.1", args.port, args.rate, args.seconds, decision_request, args.connections))
-        summary("gate decision (POST /passages: identify + policy + record)", *result, args.rate)
+            measured(loop(rate, args.sweep_seconds, decision_request), meter,
+                     f"sweep: gate decision at {rate:g}/s for {args.sweep_seconds:g} s", rate)
+        if args.seconds > 0:
+            measured(loop(args.rate, args.seconds, decision_request), meter,
+                     "gate decision (POST /passages: identify + policy + record)", args.rate)
     finally:
         server.terminate()
         try:

@@ -60,12 +60,14 @@ def main():
         compounds = list(Area.objects.restrict(user).filter(kind="compound").values_list("pk", "path"))
         scope_where, scope_params = apibench.scope_sql("a.path", scope)
 
-        def one_filter(kind, compounds=compounds):
+        def one_filter(kind, compounds=compounds, scope=scope):
             """(query params, extra SQL condition, its params) for a random filter of ``kind``."""
             if kind == "tag":
+                # The group's rows carry the area path: one range of the (tag, area_path, resident) index.
                 tag = rnd.choice(TAGS)
-                return ({"tag": tag}, "EXISTS (SELECT 1 FROM residents_residenttag t WHERE t.resident_id = r.id AND t.tag = %s)",
-                        [tag])
+                where, params = apibench.scope_sql("t.area_path", scope)
+                return ({"tag": tag}, f"r.id IN (SELECT t.resident_id FROM residents_residenttag t WHERE t.tag = %s AND {where})",
+                        [tag, *params])
             if kind == "status":
                 status = rnd.choice(STATUSES)
                 return {"status": status}, "r.status = %s", [status]

@@ -25,6 +25,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frontline.settings")
 
 BUILDINGS_PER_COMMUNITY = 63  # × about 190 people = about 12,000
 BUILDINGS_PER_COMPOUND = 9
+# Counties of Xi'an, three a street (see street()).
+COUNTY_CODES = ["610102", "610104", "610114", "610115", "610116", "610117", "610118", "610122", "610124"]
 
 
 def setup(migrate=True):
@@ -61,8 +63,12 @@ def street(residents: int):
         return found
     started = time.monotonic()
     print(f"building {name} …", flush=True)
-    builder = BulkBuilder(seed=residents)
     city = Area.objects.filter(parent=None, name="筛查基准市").first()
+    # Each street its own county codes: builders number ID numbers per (county, birth day), so two
+    # streets sharing codes would share ID numbers, which a real ledger never does.
+    built = Area.objects.filter(kind="street", parent__parent=city).count() if city else 0
+    codes = [COUNTY_CODES[(built * 3 + k) % len(COUNTY_CODES)] for k in range(3)]
+    builder = BulkBuilder(seed=residents, county_codes=codes)
     if city is None:
         city = builder.area("筛查基准市", "city")
         district = builder.area("基准区", "district", city)

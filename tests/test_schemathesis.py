@@ -50,6 +50,9 @@ RULES_BEYOND_JSON_SCHEMA = {
     ("POST", "/api/v1/screening/conflicts/{result_id}/review"),
     ("POST", "/api/v1/screening/home-tasks"),
     ("POST", "/api/v1/screening/home-tasks/{task_id}/complete"),
+    # accounts: a request authenticated by a device token never issues tokens (403), whatever the body
+    ("POST", "/api/v1/me/tokens"),
+    ("POST", "/api/v1/users/{user_id}/tokens"),
 }
 
 
