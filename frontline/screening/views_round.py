@@ -73,12 +73,18 @@ class CoverageView(RoundMixin, TemplateView):
         r = self.get_round()
         user = self.request.user
         area = self.get_area(self.request.GET.get("area"))
+        if area is None:
+            # A round over one community opens on its compounds, not on a single row to click.
+            top = coverage.child_areas(r, user, None)
+            while len(top) == 1 and top[0].kind != "unit":
+                area = top[0]
+                top = coverage.child_areas(r, user, area)
         rows = coverage.coverage_rows(r, user, area)
         for row in rows:
             row.has_children = row.area.kind not in ("unit",)
         totals = coverage.totals(r, user, rows, area)
         return {**super().get_context_data(**kwargs), "round": r, "area": area, "rows": rows,
-                "trail": list(area.ancestors()) + [area] if area else [], "totals": totals}
+                "trail": [a for a in [*area.ancestors(), area] if r.covers(a.path)] if area else [], "totals": totals}
 
 
 class WorklistView(RoundMixin, TemplateView):

@@ -62,6 +62,16 @@ def test_coverage_page_with_progress_bars_and_drill_down(screening, login, world
     assert login(world.street_officer).get(f"/screening/rounds/{screening.round.pk}/coverage/?area={world.compound_c.pk}").status_code == 404
 
 
+def test_coverage_opens_below_a_single_area(screening, login, world):
+    """A worker who sees one compound of the round lands on its buildings, not on one row to click."""
+    fill(screening, screening.people(2)[:1])
+    page = login(world.worker_a).get(f"/screening/rounds/{screening.round.pk}/coverage/").content.decode()
+    assert "1号楼" in page and "小区B" not in page
+    # The street officer sees both compounds of the round, so nothing is skipped.
+    page = login(world.street_officer).get(f"/screening/rounds/{screening.round.pk}/coverage/").content.decode()
+    assert "小区A" in page and "小区B" in page
+
+
 def test_worklist_lists_the_unsampled_by_building_with_reasons(screening, login, world):
     people = screening.people(3)
     code = fill(screening, people[:1])
