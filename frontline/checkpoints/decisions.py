@@ -10,6 +10,7 @@ The decision runs on every person at every gate, so its reads and writes are han
 building each): about ten short statements a passage, each one index probe.
 """
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 
@@ -155,10 +156,23 @@ def record_passage(
         raise ValidationError({"health_code": _("Health code colour must be green, yellow or red.")})
     temp = policy.parse_temperature(temperature)
     client_id = clean_uuid(client_id)
-    if client_id is not None and _recorded(client_id):
-        existing = Passage.objects.filter(client_id=client_id).first()
-        if existing is not None:
-            return PassageResult(existing, False, _stored(existing))
+    # A replayed client id is found by the passage's unique index when the passage is inserted
+    # (the transaction then rolls back and the stored passage is answered), not by a lookup
+    # first: replays are rare, and every passage would pay for that query. Input that no longer
+    # decides the same way (the person moved out since) still answers the stored passage.
+    try:
+        return _decide(gate=gate, actor=actor, direction=direction, value=value, resident_id=resident_id, visitor=visitor,
+                       health_code=health_code, travel_risk=travel_risk, temp=temp, retest_of=retest_of,
+                       client_id=client_id, client_time=client_time, offline=offline, now=now)
+    except (IntegrityError, ValidationError):
+        existing = Passage.objects.filter(client_id=client_id).first() if client_id is not None else None
+        if existing is None:
+            raise
+        return PassageResult(existing, False, _stored(existing))
+
+
+def _decide(*, gate, actor, direction, value, resident_id, visitor, health_code, travel_risk, temp, retest_of,
+            client_id, client_time, offline, now) -> PassageResult:
     now = now or timezone.now()
     checks = policy.Checks(health_code=health_code, travel_risk=bool(travel_risk), temperature=temp)
     offline = _clean_offline(offline)
@@ -169,26 +183,33 @@ def record_passage(
     ident = None if first is not None and first.visitor_id else identify(gate, value, resident_id=resident_id, now=now)
     if ident is not None and ident.error_rule and ident.error_rule not in _REFUSING and not offline:
         raise ValidationError({"value": ident.error})
-    try:
-        with transaction.atomic():
-            passage, decision = _decide_and_record(
-                gate=gate, actor=actor, direction=direction, ident=ident, visitor=visitor, checks=checks,
-                first=first, client_id=client_id, client_time=client_time, offline=offline, now=now,
-            )
-    except IntegrityError:
-        if client_id is not None:
-            existing = Passage.objects.filter(client_id=client_id).first()
-            if existing is not None:
-                return PassageResult(existing, False, _stored(existing))
-        raise
+    with contextlib.ExitStack() as scope:
+        tx = _Transaction(scope)
+        if not lean.writes_in_one_statement() or connection.in_atomic_block:
+            tx.begin()  # inside a caller's transaction: a savepoint, so a replay's failed INSERT rolls back alone
+        passage, decision = _decide_and_record(
+            gate=gate, actor=actor, direction=direction, ident=ident, visitor=visitor, checks=checks,
+            first=first, client_id=client_id, client_time=client_time, offline=offline, now=now, tx=tx,
+        )
     return PassageResult(passage, True, decision, ident)
 
 
-def _recorded(client_id) -> bool:
-    """Whether a passage with this client id exists (one index probe, no model built)."""
-    field = Passage._meta.get_field("client_id")
-    sql = f"SELECT 1 FROM {lean.table(Passage)} WHERE {lean.column(Passage, 'client_id')} = %s"
-    return bool(lean.select(sql, [field.get_db_prep_value(client_id, connection)], [None]))
+class _Transaction:
+    """The decision's transaction, opened only when it is needed.
+
+    On PostgreSQL the passage and the writes that go with it are one statement (atomic by
+    itself), so a decision that reads, decides and writes once needs no BEGIN and COMMIT: two
+    round trips of the ten. It is opened before the household-quota lock (held until the
+    passage is written) and before a visitor row is created (stored with its passage or not at
+    all); on other databases, and inside a caller's transaction, from the start."""
+
+    def __init__(self, scope: contextlib.ExitStack):
+        self.scope, self.open = scope, False
+
+    def begin(self):
+        if not self.open:
+            self.scope.enter_context(transaction.atomic())
+            self.open = True
 
 
 _REFUSING = {"qr_invalid", "qr_expired", "pass_revoked", "pass_expired", "pass_not_yet_valid", "pass_other_compound"}
@@ -240,7 +261,7 @@ def _visitor_from(gate, data, actor) -> Visitor:
     )
 
 
-def _decide_and_record(*, gate, actor, direction, ident, visitor, checks, first, client_id, client_time, offline, now):
+def _decide_and_record(*, gate, actor, direction, ident, visitor, checks, first, client_id, client_time, offline, now, tx):
     passage = Passage(
         gate=gate, direction=direction, at=now, client_time=client_time, staff=actor, health_code=checks.health_code,
         travel_risk=checks.travel_risk, temperature=checks.temperature, client_id=client_id,
@@ -263,7 +284,7 @@ def _decide_and_record(*, gate, actor, direction, ident, visitor, checks, first,
         resident = ident.resident
         passage.resident, passage.household, passage.method = resident, resident.household, ident.method
         passage.gate_pass = ident.gate_pass
-        decision, quota_lock = _decide_resident(gate, resident, direction, checks, now, gate_open, first_temperature, offline)
+        decision, quota_lock = _decide_resident(gate, resident, direction, checks, now, gate_open, first_temperature, offline, tx=tx)
     elif ident is not None and (ident.candidates or ident.members) and not visitor:
         raise ValidationError({"value": _("Several residents match: choose who it is.")})
     else:
@@ -272,6 +293,7 @@ def _decide_and_record(*, gate, actor, direction, ident, visitor, checks, first,
             passage.method = ident.method if ident else ""
             decision = policy.Decision(False, "unknown", _("Not identified on the server."))
         else:
+            tx.begin()
             passage.visitor = _visitor_from(gate, visitor, actor)
             passage.method = "visitor"
             passage.household = passage.visitor.host_household
@@ -284,15 +306,16 @@ def _decide_and_record(*, gate, actor, direction, ident, visitor, checks, first,
             passage.needs_review, passage.server_rule = True, decision.rule
     else:
         passage.decision, passage.rule, passage.reason = decision.decision, decision.rule, str(decision.reason)[:300]
-    lean.insert(passage)
+    writes = []  # the writes that go with the passage: one statement with it on PostgreSQL
     if quota_lock is not None and passage.decision == "allowed" and passage.resident_id not in quota_lock.people:
         quota_lock.people = [*quota_lock.people, passage.resident_id]
         people = HouseholdQuota._meta.get_field("people")
-        lean.execute(f"UPDATE {lean.table(HouseholdQuota)} SET {lean.column(HouseholdQuota, 'people')} = %s "
-                     f"WHERE {lean.column(HouseholdQuota, 'id')} = %s",
-                     [people.get_db_prep_save(quota_lock.people, connection), quota_lock.pk])
+        writes.append((f"UPDATE {lean.table(HouseholdQuota)} SET {lean.column(HouseholdQuota, 'people')} = %s "
+                       f"WHERE {lean.column(HouseholdQuota, 'id')} = %s",
+                       [people.get_db_prep_save(quota_lock.people, connection), quota_lock.pk]))
     if passage.decision == "allowed":
-        _after_allowed(passage, now)
+        writes.extend(_after_allowed_writes(passage, now))
+    lean.insert_with(passage, writes)
     return passage, decision
 
 
@@ -305,13 +328,18 @@ def preview(gate, ident: Identity, direction: str, checks: policy.Checks | None 
         return policy.Decision(False, ident.error_rule, ident.error)
     if ident.resident is None:
         return None
-    decision, _quota = _decide_resident(gate, ident.resident, direction, checks, now, gate.is_open(now), None, None, lock=False)
+    decision, _quota = _decide_resident(gate, ident.resident, direction, checks, now, gate.is_open(now), None, None, tx=None)
     return decision
 
 
-def _decide_resident(gate, resident, direction, checks, now, gate_open, first_temperature, offline, lock=True):
+def _decide_resident(gate, resident, direction, checks, now, gate_open, first_temperature, offline, tx):
+    """The decision for a resident and, when it depends on the household's quota, the quota row:
+    locked (``tx`` opened first) when recording, read without a lock for a preview (``tx`` None)."""
     household = resident.household
-    policy_obj, exempt, isolated = _policy_facts(household.area.path, now, resident.pk if direction == "out" else None)
+    if direction == "in":  # coming home never depends on the area's exit policy: no query for it
+        policy_obj, exempt, isolated = None, False, False
+    else:
+        policy_obj, exempt, isolated = _policy_facts(household.area.path, now, resident.pk)
     mode = _mode(policy_obj)
     kinds = ()
     if exempt:
@@ -322,7 +350,8 @@ def _decide_resident(gate, resident, direction, checks, now, gate_open, first_te
     )
     if not decision.uses_quota:
         return decision, None
-    if lock:
+    if tx is not None:
+        tx.begin()
         quota = lock_quota(household, policy_obj, now)
     else:
         quota = HouseholdQuota.objects.filter(
@@ -364,22 +393,32 @@ def lock_quota(household, policy_obj, now) -> HouseholdQuota:
 
 
 def _after_allowed(passage: Passage, now) -> None:
+    for sql, params in _after_allowed_writes(passage, now):
+        lean.execute(sql, params)
+
+
+def _after_allowed_writes(passage: Passage, now) -> list[tuple[str, list]]:
+    """What letting a person through also writes: where the resident is now, and a check-in at
+    the gate's venue. (sql, params) pairs, independent of each other and of the passage row."""
+    writes = []
     if passage.resident_id:
         r = lambda n: lean.column(ResidentPresence, n)  # noqa: E731
         changed = ", ".join(f"{r(n)} = excluded.{r(n)}" for n in ("is_out", "since", "gate", "household"))
-        lean.execute(
+        writes.append((
             f"INSERT INTO {lean.table(ResidentPresence)} ({r('resident')}, {r('household')}, {r('is_out')}, {r('since')}, {r('gate')}) "
             f"VALUES (%s, %s, %s, %s, %s) ON CONFLICT ({r('resident')}) DO UPDATE SET {changed}",
             [passage.resident_id, passage.household_id, passage.direction == "out", lean.datetime_param(now), passage.gate_id],
-        )
+        ))
         person_hash = passage.resident.id_number_hash or passage.resident.phone_hash
     else:
         person_hash = passage.visitor.phone_hash if passage.visitor_id else ""
     # A registration at the gate is a check-in at the gate's venue, for tracing like an app scan.
     venue_id = gate_venue_id(passage.gate)
     if venue_id and person_hash:
-        lean.insert(VenueScan(venue_id=venue_id, person_hash=person_hash, resident_id=passage.resident_id,
-                              scanned_at=now, source=VenueScan.Source.GATE))
+        scan = VenueScan(venue_id=venue_id, person_hash=person_hash, resident_id=passage.resident_id,
+                         scanned_at=now, source=VenueScan.Source.GATE)
+        writes.append(lean.insert_statement(scan, returning=False))
+    return writes
 
 
 def gate_venue_id(gate) -> int | None:

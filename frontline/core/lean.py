@@ -10,7 +10,8 @@ the same query on 127.0.0.1 in about 0.1 ms. A path that runs at hundreds of req
 * ``instance`` makes a model instance from some of its fields; the others are deferred, so
   touching one loads it (a query, never a wrong value);
 * ``insert`` writes one instance the way ``save()`` does (each field's ``pre_save`` and
-  ``get_db_prep_save``), in one ``INSERT … RETURNING``.
+  ``get_db_prep_save``), in one ``INSERT … RETURNING``; ``insert_with`` adds other writes of
+  the same moment to that one statement on PostgreSQL.
 
 Table and column names come from the models' ``_meta`` (``table``, ``cols``), never typed twice.
 """
@@ -113,9 +114,9 @@ def instance(model, names, values):
 _insert_sql: dict = {}
 
 
-def insert(obj) -> None:
-    """Save a new ``obj`` like ``obj.save()`` (no signals are sent: none are connected for the
-    models this is used on), in one statement; sets its primary key."""
+def insert_statement(obj, returning=True) -> tuple[str, list]:
+    """The ``INSERT`` (``… RETURNING pk`` by default) that saves a new ``obj`` like ``obj.save()``
+    (each field's ``pre_save`` and ``get_db_prep_save``), and its parameters."""
     model = type(obj)
     db = connections[DEFAULT_DB_ALIAS]
     prepared = _insert_sql.get(model)
@@ -123,11 +124,50 @@ def insert(obj) -> None:
         meta = model._meta
         writable = [f for f in meta.concrete_fields if not f.primary_key]
         sql = (f"INSERT INTO {table(model)} ({', '.join(connection.ops.quote_name(f.column) for f in writable)}) "
-               f"VALUES ({marks(writable)}) RETURNING {connection.ops.quote_name(meta.pk.column)}")
-        prepared = _insert_sql[model] = (sql, writable)
-    sql, writable = prepared
-    params = [f.get_db_prep_save(f.pre_save(obj, True), db) for f in writable]
-    with db.cursor() as cursor:
+               f"VALUES ({marks(writable)})")
+        prepared = _insert_sql[model] = (sql, f" RETURNING {connection.ops.quote_name(meta.pk.column)}", writable)
+    sql, returning_pk, writable = prepared
+    return sql + returning_pk if returning else sql, [f.get_db_prep_save(f.pre_save(obj, True), db) for f in writable]
+
+
+def _saved(obj, pk) -> None:
+    obj.pk = pk
+    obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
+
+
+def insert(obj) -> None:
+    """Save a new ``obj`` like ``obj.save()`` (no signals are sent: none are connected for the
+    models this is used on), in one statement; sets its primary key."""
+    sql, params = insert_statement(obj)
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, params)
-        obj.pk = cursor.fetchone()[0]
-    obj._state.adding, obj._state.db = False, db.alias
+        _saved(obj, cursor.fetchone()[0])
+
+
+def writes_in_one_statement() -> bool:
+    """Whether ``insert_with`` writes in one statement (atomic without a transaction around it)."""
+    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+
+
+def insert_with(obj, statements) -> None:
+    """Insert ``obj`` (as ``insert``) and run ``statements`` — (sql, params) pairs of INSERT or
+    UPDATE statements that return no rows and do not read what the others write.
+
+    On PostgreSQL they all go as one statement (data-modifying WITH queries): one round trip and
+    one statement's overhead instead of one each; a failing part fails the whole statement, as
+    it would fail the transaction around separate ones. Other databases run them one by one."""
+    statements = [s for s in statements if s]
+    db = connections[DEFAULT_DB_ALIAS]
+    if not statements or not writes_in_one_statement():
+        insert(obj)
+        for sql, params in statements:
+            execute(sql, params)
+        return
+    sql, params = insert_statement(obj)
+    parts, all_params = [f"inserted AS ({sql})"], list(params)
+    for n, (part, part_params) in enumerate(statements):
+        parts.append(f"w{n} AS ({part})")
+        all_params.extend(part_params)
+    with db.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} SELECT * FROM inserted", all_params)
+        _saved(obj, cursor.fetchone()[0])

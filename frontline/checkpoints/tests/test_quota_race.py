@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, connections
 
 from frontline.checkpoints import services
-from frontline.checkpoints.models import HouseholdQuota, Passage
+from frontline.checkpoints.models import HouseholdQuota, Passage, ResidentPresence
 from tests.factories import make_id_number, resident
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
@@ -95,3 +95,39 @@ def test_the_same_offline_passage_replayed_by_two_connections_is_stored_once(wor
     assert len({r.passage.pk for r in results}) == 1
     assert sum(r.created for r in results) == 1
     assert Passage.objects.count() == 1
+
+
+def test_the_same_return_home_replayed_by_two_connections_is_stored_once(world, gate_a):
+    """Coming home takes no quota lock: on PostgreSQL it runs without a transaction (one write
+    statement), and the passage's unique client id alone keeps a replay from being stored twice."""
+    import uuid
+
+    cid = uuid.uuid4()
+    results = _race([
+        lambda: services.record_passage(gate=gate_a, actor=world.volunteer_a, direction="in", temperature="36.5",
+                                        value=world.resident_a.id_number, client_id=cid)
+        for _ in range(3)
+    ])
+    assert len({r.passage.pk for r in results}) == 1
+    assert sum(r.created for r in results) == 1
+    assert Passage.objects.count() == 1
+    assert ResidentPresence.objects.get(resident=world.resident_a).is_out is False
+
+
+def test_a_return_home_is_one_write_without_begin_and_commit(world, gate_a):
+    import uuid
+
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = services.record_passage(gate=gate_a, actor=world.volunteer_a, direction="in", temperature="36.5",
+                                         value=world.resident_a.id_number, client_id=uuid.uuid4())
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert result.created and result.passage.decision == "allowed"
+    assert not any(s.startswith(("BEGIN", "COMMIT", "SAVEPOINT")) for s in statements), statements
+    writes = [s for s in statements if not s.startswith("SELECT")]
+    assert len(writes) == 1 and writes[0].startswith("WITH"), writes  # passage + presence + venue check-in
+    assert ResidentPresence.objects.get(resident=world.resident_a).is_out is False
+    again = services.record_passage(gate=gate_a, actor=world.volunteer_a, direction="in", temperature="36.5",
+                                    value=world.resident_a.id_number, client_id=result.passage.client_id)
+    assert not again.created and again.passage.pk == result.passage.pk and Passage.objects.count() == 1
