@@ -16,6 +16,8 @@ the same query on 127.0.0.1 in about 0.1 ms. A path that runs at hundreds of req
 Table and column names come from the models' ``_meta`` (``table``, ``cols``), never typed twice.
 """
 
+import re
+
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 # ``connection`` is a proxy that looks the thread's connection up on every attribute access
@@ -149,25 +151,54 @@ def writes_in_one_statement() -> bool:
     return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
 
 
-def insert_with(obj, statements) -> None:
+def insert_with(obj, statements, guard=None) -> bool:
     """Insert ``obj`` (as ``insert``) and run ``statements`` — (sql, params) pairs of INSERT or
     UPDATE statements that return no rows and do not read what the others write.
 
     On PostgreSQL they all go as one statement (data-modifying WITH queries): one round trip and
     one statement's overhead instead of one each; a failing part fails the whole statement, as
-    it would fail the transaction around separate ones. Other databases run them one by one."""
+    it would fail the transaction around separate ones. Other databases run them one by one.
+
+    ``guard`` (PostgreSQL only): an UPDATE (sql, params) that must touch a row for anything to be
+    written — a compare-and-set. Every INSERT … VALUES (…) then becomes INSERT … SELECT … WHERE
+    the guard touched its row. Returns False (nothing written) when it touched none."""
     statements = [s for s in statements if s]
     db = connections[DEFAULT_DB_ALIAS]
-    if not statements or not writes_in_one_statement():
+    if not writes_in_one_statement():
+        if guard is not None:
+            raise ValueError("a guarded write needs PostgreSQL")
         insert(obj)
         for sql, params in statements:
             execute(sql, params)
-        return
+        return True
+    if not statements and guard is None:
+        insert(obj)
+        return True
     sql, params = insert_statement(obj)
-    parts, all_params = [f"inserted AS ({sql})"], list(params)
+    parts, all_params = [], []
+    if guard is not None:
+        parts.append(f"guard AS ({guard[0]} RETURNING 1)")
+        all_params.extend(guard[1])
+    parts.append(f"inserted AS ({_guarded(sql) if guard is not None else sql})")
+    all_params.extend(params)
     for n, (part, part_params) in enumerate(statements):
-        parts.append(f"w{n} AS ({part})")
+        parts.append(f"w{n} AS ({_guarded(part) if guard is not None else part})")
         all_params.extend(part_params)
     with db.cursor() as cursor:
         cursor.execute(f"WITH {', '.join(parts)} SELECT * FROM inserted", all_params)
-        _saved(obj, cursor.fetchone()[0])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    _saved(obj, row[0])
+    return True
+
+
+_VALUES = re.compile(r" VALUES \(((?:%s, )*%s)\)")
+
+
+def _guarded(sql: str) -> str:
+    """``INSERT … VALUES (%s, …)`` as ``INSERT … SELECT %s, … WHERE EXISTS (SELECT 1 FROM guard)``."""
+    guarded, count = _VALUES.subn(r" SELECT \1 WHERE EXISTS (SELECT 1 FROM guard)", sql, count=1)
+    if not count:
+        raise ValueError(f"not an INSERT … VALUES (…): {sql[:60]}")
+    return guarded

@@ -46,7 +46,7 @@ def _race(calls):
 @pytest.fixture
 def slow_decision(monkeypatch):
     """Hold each gate inside its decision for a moment, so both read the quota before either
-    writes: without the row lock both would let their person out."""
+    writes: without the compare-and-set write-back both would let their person out."""
     from frontline.checkpoints import decisions, policy
 
     real = policy.decide_quota
@@ -131,3 +131,36 @@ def test_a_return_home_is_one_write_without_begin_and_commit(world, gate_a):
     again = services.record_passage(gate=gate_a, actor=world.volunteer_a, direction="in", temperature="36.5",
                                     value=world.resident_a.id_number, client_id=result.passage.client_id)
     assert not again.created and again.passage.pk == result.passage.pk and Passage.objects.count() == 1
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_two_gates_the_first_exit_of_a_period_exactly_one_succeeds(world, policy_on, slow_decision, monkeypatch, round_):
+    """No quota row yet: both gates create it (INSERT … ON CONFLICT DO NOTHING), both read it empty
+    and both would let their person out; the write-back of one finds the row changed, decides
+    again on what it holds now and refuses."""
+    from frontline.checkpoints import decisions
+
+    policy_on(world.compound_a, "controlled", n=1, d=2)
+    east = services.create_gate(compound=world.compound_a, name=f"东门{round_}", actor=world.admin)
+    west = services.create_gate(compound=world.compound_a, name=f"西门{round_}", actor=world.admin)
+    wife = resident(world.household_a, "刘芳", id_number=make_id_number(seq=8300 + round_))
+    head = world.resident_a
+    tries = []
+    real = decisions._decide_and_record
+
+    def counted(**kw):
+        tries.append(kw["ident"].resident.pk)
+        return real(**kw)
+
+    monkeypatch.setattr(decisions, "_decide_and_record", counted)
+    results = _race([
+        lambda: services.record_passage(gate=east, actor=world.volunteer_a, direction="out", value=head.id_number),
+        lambda: services.record_passage(gate=west, actor=world.worker_a, direction="out", value=wife.id_number),
+    ])
+    assert sorted(r.passage.decision for r in results) == ["allowed", "refused"]
+    allowed = next(r.passage for r in results if r.passage.decision == "allowed")
+    refused = next(r.passage for r in results if r.passage.decision == "refused")
+    assert refused.rule == "quota_exhausted"
+    assert HouseholdQuota.objects.get(household=world.household_a).people == [allowed.resident_id]
+    assert Passage.objects.count() == 2
+    assert len(tries) == 3  # the gate that lost decided a second time, on the row as the winner left it
