@@ -127,7 +127,8 @@ def _policy_facts(path: str, at, resident_id=None, household_id=None):
         hq, r = (lambda n: lean.column(HouseholdQuota, n, "hq")), (lambda n: lean.column(Resident, n, "r"))
         quota_columns = (
             f", {lean.cols(HouseholdQuota, _QUOTA, 'qu')}, (SELECT array_agg({r('name')} ORDER BY {r('household')}, {r('id')}) "
-            f"FROM {lean.table(Resident)} r WHERE {r('id')} IN (SELECT jsonb_array_elements_text(qu.{lean.column(HouseholdQuota, 'people')})::bigint))"
+            f"FROM {lean.table(Resident)} r "
+            f"WHERE {r('id')} = ANY (ARRAY(SELECT jsonb_array_elements_text(qu.{lean.column(HouseholdQuota, 'people')})::bigint)))"
         )
         quota_join = (
             f" LEFT JOIN LATERAL (SELECT {lean.cols(HouseholdQuota, _QUOTA, 'hq')} FROM {lean.table(HouseholdQuota)} hq "

@@ -98,3 +98,29 @@ def test_a_decision_stays_within_its_query_budget(world, gate_a, policy_on):
     own = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")  # the transaction's (a savepoint inside a test)
     statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(own)]
     assert len(statements) <= (5 if connection.vendor == "postgresql" else 9), "\n".join(statements)
+
+
+def test_the_decision_statements_are_prepared_on_postgresql(world, gate_a, policy_on, settings):
+    """Planning is most of what these statements cost PostgreSQL: they are prepared once per
+    connection (lean.py), unless LEAN_PREPARED_STATEMENTS is off (a pooler in transaction mode)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    from frontline.checkpoints.decisions import record_passage
+
+    def prepared():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%checkpoints_passage%"])
+            return cursor.fetchone()[0]
+
+    policy_on(world.compound_a, "controlled", n=1, d=2)
+    settings.LEAN_PREPARED_STATEMENTS = False
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    connection.connection._prepared.clear()  # psycopg's record of what it prepared on this connection
+    record_passage(gate=gate_a, actor=world.volunteer_a, direction="in", value=world.resident_a.id_number)
+    assert prepared() == 0
+    settings.LEAN_PREPARED_STATEMENTS = True
+    for direction in ("out", "in", "out"):
+        result = record_passage(gate=gate_a, actor=world.volunteer_a, direction=direction, value=world.resident_a.id_number)
+        assert result.created and result.passage.decision == "allowed"
+    assert prepared() >= 1
