@@ -77,11 +77,14 @@ if psycopg is not None:
             return super().execute(query, params, prepare=True, binary=binary)
 
 
-def _cursor(db):
+def _cursor(db, params=()):
     """A Django cursor (error wrapping, health check as ``db.cursor()``) whose statements are
     prepared on PostgreSQL; ``db.cursor()`` elsewhere, and while queries are logged (DEBUG,
-    a test counting them): the log then shows each statement with its values."""
-    if (psycopg is None or db.vendor != "postgresql" or db.queries_logged
+    a test counting them: the log then shows each statement with its values), and for a
+    statement of many parameters (a batch: its planning is shared by its many rows, each
+    length of its IN list would be one more prepared statement, and server-side binding
+    allows at most 65,535 parameters)."""
+    if (psycopg is None or db.vendor != "postgresql" or db.queries_logged or len(params) > _PREPARE_MAX_PARAMS
             or not getattr(settings, "LEAN_PREPARED_STATEMENTS", True)):
         return db.cursor()
     db.close_if_health_check_failed()
@@ -95,6 +98,7 @@ def _cursor(db):
 
 
 _NEVER_UNASKED = 2**31  # no statement is prepared for being run often, only when asked
+_PREPARE_MAX_PARAMS = 100
 
 
 _converters: dict = {}
@@ -123,7 +127,7 @@ def select(sql: str, params, columns) -> list[tuple]:
     """Rows of ``sql``; ``columns`` gives, per column, the model field whose converters apply
     (None: the value as the driver returns it — ints, strings, booleans as 0/1 on SQLite)."""
     db = connections[DEFAULT_DB_ALIAS]
-    with _cursor(db) as cursor:
+    with _cursor(db, params) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not any(columns):
@@ -133,7 +137,7 @@ def select(sql: str, params, columns) -> list[tuple]:
 
 def execute(sql: str, params) -> int:
     """Run a statement that returns no rows; the number of rows it touched."""
-    with _cursor(connections[DEFAULT_DB_ALIAS]) as cursor:
+    with _cursor(connections[DEFAULT_DB_ALIAS], params) as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
@@ -182,7 +186,7 @@ def insert(obj) -> None:
     """Save a new ``obj`` like ``obj.save()`` (no signals are sent: none are connected for the
     models this is used on), in one statement; sets its primary key."""
     sql, params = insert_statement(obj)
-    with _cursor(connections[DEFAULT_DB_ALIAS]) as cursor:
+    with _cursor(connections[DEFAULT_DB_ALIAS], params) as cursor:
         cursor.execute(sql, params)
         _saved(obj, cursor.fetchone()[0])
 
@@ -227,7 +231,7 @@ def insert_with(obj, statements, guard=None) -> bool:
         all_params.extend(part_params)
     # A guarded write (a quota place taken: once a household a period) keeps client-side binding:
     # in INSERT … SELECT the server could not infer the parameters' types from the columns.
-    with (db.cursor() if guard is not None else _cursor(db)) as cursor:
+    with (db.cursor() if guard is not None else _cursor(db, all_params)) as cursor:
         cursor.execute(f"WITH {', '.join(parts)} SELECT * FROM inserted", all_params)
         row = cursor.fetchone()
     if row is None:
