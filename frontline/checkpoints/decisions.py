@@ -1,4 +1,4 @@
-"""The gate decision: identify → policy → record, in one transaction.
+"""The gate decision: identify → policy → record, atomically.
 
 ``record_passage`` is what the gate screen, the API, the offline batch and the benchmarks call.
 A household's quota place is taken by a compare-and-set write-back on PostgreSQL (the quota row
@@ -241,10 +241,10 @@ class _Transaction:
     """The decision's transaction, opened only when it is needed.
 
     On PostgreSQL the passage and the writes that go with it are one statement (atomic by
-    itself), so a decision that reads, decides and writes once needs no BEGIN and COMMIT: two
-    round trips of the ten. It is opened before the household-quota lock (held until the
-    passage is written) and before a visitor row is created (stored with its passage or not at
-    all); on other databases, and inside a caller's transaction, from the start."""
+    itself, the quota's compare-and-set included), so a decision that reads, decides and writes
+    once needs no BEGIN and COMMIT. It is opened before a visitor row is created (stored with
+    its passage or not at all); on other databases (where it also holds the quota row until the
+    passage is written), and inside a caller's transaction (a savepoint), from the start."""
 
     def __init__(self, scope: contextlib.ExitStack):
         self.scope, self.open = scope, False
