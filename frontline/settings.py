@@ -5,6 +5,8 @@ FRONTLINE_SECRET_KEY    default: generated once into var/secret_key
 FRONTLINE_DATA_KEY      personal-data key; default: generated once into var/data_key
 DEBUG, ALLOWED_HOSTS    as usual
 REDIS_URL               optional shared cache (login rate limits across workers)
+LEAN_PREPARED_STATEMENTS  default on: hot-path SQL prepared per connection on PostgreSQL; turn
+                        off behind a pooler in transaction mode (PgBouncer before 1.21)
 """
 
 from pathlib import Path
@@ -98,6 +100,10 @@ else:
     # residents: 17 ms instead of 2 ms). An operator's own setting in DATABASE_URL wins.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options.setdefault("options", "-c random_page_cost=1.1")
+# The hand-written hot-path statements (core/lean.py: the gate decision, the desk scan) are
+# prepared once per connection on PostgreSQL: planning was most of their cost. Django's own
+# queries are not prepared.
+LEAN_PREPARED_STATEMENTS = env.bool("LEAN_PREPARED_STATEMENTS", default=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -1,15 +1,19 @@
-"""The gate decision: identify → policy → record, in one transaction.
+"""The gate decision: identify → policy → record, atomically.
 
 ``record_passage`` is what the gate screen, the API, the offline batch and the benchmarks call.
-A household's quota is decided under a row lock (SELECT … FOR UPDATE on HouseholdQuota), so two
-gates letting out the last place of the same household at the same instant cannot both succeed.
-A passage carries a client id: replaying it (an offline gate retrying) returns the stored one.
+A household's quota place is taken by a compare-and-set write-back on PostgreSQL (the quota row
+is written only if it still holds what the decision read; otherwise the decision is made again
+on the new row), under a row lock inside the transaction elsewhere: two gates letting out the
+last place of the same household at the same instant cannot both succeed. A passage carries a
+client id: replaying it (an offline gate retrying) returns the stored one.
 
 The decision runs on every person at every gate, so its reads and writes are hand-written SQL
 (frontline/core/lean.py: the same values the ORM reads and writes, without 0.5–1.5 ms of query
-building each): about ten short statements a passage, each one index probe.
+building each). On PostgreSQL a passage is 3–4 statements after authentication: gate,
+identify, the policy with exemption, isolation and quota (going out only), and one write.
 """
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 
@@ -86,10 +90,17 @@ def gate_for(user, gate_id) -> Gate:
 _POLICY = ["id", "area_id", "mode", "quota_people", "quota_days", "effective_from", "effective_until"]
 
 
-def _policy_facts(path: str, at, resident_id=None):
+_QUOTA = ["id", "household_id", "policy_id", "period_start", "people"]
+
+
+def _policy_facts(path: str, at, resident_id=None, household_id=None):
     """The policy in force for an area at ``at`` (as ``ExitPolicy.objects.for_path``) and, for
     a resident going out, whether they hold a valid exemption and whether they are under home
-    isolation — one query. Returns (policy or None, has_exemption, isolated)."""
+    isolation — one query. Returns (policy or None, has_exemption, isolated).
+
+    With ``household_id`` (PostgreSQL), the same query also reads the household's latest quota
+    row under that policy and the names of who used it, returned as ``policy._latest_quota``
+    (None without one): what a controlled exit needs, without two more round trips."""
     ancestors = ancestor_paths(path)
     at_param = lean.datetime_param(at)
     p, a = (lambda n: lean.column(ExitPolicy, n, "p")), (lambda n: lean.column(Area, n, "a"))
@@ -111,13 +122,36 @@ def _policy_facts(path: str, at, resident_id=None):
             f"AND {i('start')} <= %s AND {i('end')} > %s)"
         )
         extra = [resident_id, at_param, at_param, resident_id, at_param, at_param]
+    quota_columns, quota_join, quota_params, quota_fields = "", "", [], []
+    if household_id is not None and extra:
+        hq, r = (lambda n: lean.column(HouseholdQuota, n, "hq")), (lambda n: lean.column(Resident, n, "r"))
+        quota_columns = (
+            f", {lean.cols(HouseholdQuota, _QUOTA, 'qu')}, (SELECT array_agg({r('name')} ORDER BY {r('household')}, {r('id')}) "
+            f"FROM {lean.table(Resident)} r "
+            f"WHERE {r('id')} = ANY (ARRAY(SELECT jsonb_array_elements_text(qu.{lean.column(HouseholdQuota, 'people')})::bigint)))"
+        )
+        quota_join = (
+            f" LEFT JOIN LATERAL (SELECT {lean.cols(HouseholdQuota, _QUOTA, 'hq')} FROM {lean.table(HouseholdQuota)} hq "
+            f"WHERE {hq('household')} = %s AND {hq('policy')} = q.{lean.column(ExitPolicy, 'id')} "
+            f"ORDER BY {hq('period_start')} DESC LIMIT 1) qu ON TRUE"
+        )
+        quota_params, quota_fields = [household_id], [*lean.fields(HouseholdQuota, _QUOTA), None]
     # One row even without a policy: the exemption and isolation columns are always answered.
-    sql = f"SELECT {lean.cols(ExitPolicy, _POLICY, 'q')}{columns} FROM (SELECT 1 AS one) d LEFT JOIN ({in_force}) q ON 1 = 1"
-    row = lean.select(sql, [*extra, *params], [*lean.fields(ExitPolicy, _POLICY), *([None, None] if extra else [])])[0]
+    sql = (f"SELECT {lean.cols(ExitPolicy, _POLICY, 'q')}{columns}{quota_columns} "
+           f"FROM (SELECT 1 AS one) d LEFT JOIN ({in_force}) q ON 1 = 1{quota_join}")
+    row = lean.select(sql, [*extra, *params, *quota_params],
+                      [*lean.fields(ExitPolicy, _POLICY), *([None, None] if extra else []), *quota_fields])[0]
     policy_obj = lean.instance(ExitPolicy, _POLICY, row[: len(_POLICY)]) if row[0] is not None else None
     if not extra:
         return policy_obj, False, False
-    return policy_obj, bool(row[-2]), bool(row[-1])
+    if quota_fields and policy_obj is not None:
+        quota_row = row[len(_POLICY) + 2: len(_POLICY) + 2 + len(_QUOTA)]
+        policy_obj._latest_quota = None
+        if quota_row[0] is not None:
+            policy_obj._latest_quota = lean.instance(HouseholdQuota, _QUOTA, quota_row)
+            policy_obj._latest_quota._names = [mask_name(name) for name in row[-1] or []]
+    n = len(_POLICY)
+    return policy_obj, bool(row[n]), bool(row[n + 1])
 
 
 def policy_for(path: str, at) -> ExitPolicy | None:
@@ -155,10 +189,23 @@ def record_passage(
         raise ValidationError({"health_code": _("Health code colour must be green, yellow or red.")})
     temp = policy.parse_temperature(temperature)
     client_id = clean_uuid(client_id)
-    if client_id is not None and _recorded(client_id):
-        existing = Passage.objects.filter(client_id=client_id).first()
-        if existing is not None:
-            return PassageResult(existing, False, _stored(existing))
+    # A replayed client id is found by the passage's unique index when the passage is inserted
+    # (the transaction then rolls back and the stored passage is answered), not by a lookup
+    # first: replays are rare, and every passage would pay for that query. Input that no longer
+    # decides the same way (the person moved out since) still answers the stored passage.
+    try:
+        return _decide(gate=gate, actor=actor, direction=direction, value=value, resident_id=resident_id, visitor=visitor,
+                       health_code=health_code, travel_risk=travel_risk, temp=temp, retest_of=retest_of,
+                       client_id=client_id, client_time=client_time, offline=offline, now=now)
+    except (IntegrityError, ValidationError):
+        existing = Passage.objects.filter(client_id=client_id).first() if client_id is not None else None
+        if existing is None:
+            raise
+        return PassageResult(existing, False, _stored(existing))
+
+
+def _decide(*, gate, actor, direction, value, resident_id, visitor, health_code, travel_risk, temp, retest_of,
+            client_id, client_time, offline, now) -> PassageResult:
     now = now or timezone.now()
     checks = policy.Checks(health_code=health_code, travel_risk=bool(travel_risk), temperature=temp)
     offline = _clean_offline(offline)
@@ -169,26 +216,43 @@ def record_passage(
     ident = None if first is not None and first.visitor_id else identify(gate, value, resident_id=resident_id, now=now)
     if ident is not None and ident.error_rule and ident.error_rule not in _REFUSING and not offline:
         raise ValidationError({"value": ident.error})
-    try:
-        with transaction.atomic():
-            passage, decision = _decide_and_record(
-                gate=gate, actor=actor, direction=direction, ident=ident, visitor=visitor, checks=checks,
-                first=first, client_id=client_id, client_time=client_time, offline=offline, now=now,
-            )
-    except IntegrityError:
-        if client_id is not None:
-            existing = Passage.objects.filter(client_id=client_id).first()
-            if existing is not None:
-                return PassageResult(existing, False, _stored(existing))
-        raise
-    return PassageResult(passage, True, decision, ident)
+    # A retry follows only a quota place taken by another gate meanwhile; the places are finite
+    # (at most 50 a household), so after that many the household's quota is full: a refusal.
+    for _attempt in range(_MAX_QUOTA_RETRIES):
+        try:
+            with contextlib.ExitStack() as scope:
+                tx = _Transaction(scope)
+                if not lean.writes_in_one_statement() or connection.in_atomic_block:
+                    tx.begin()  # inside a caller's transaction: a savepoint, so a replay's failed INSERT rolls back alone
+                passage, decision = _decide_and_record(
+                    gate=gate, actor=actor, direction=direction, ident=ident, visitor=visitor, checks=checks,
+                    first=first, client_id=client_id, client_time=client_time, offline=offline, now=now, tx=tx,
+                )
+            return PassageResult(passage, True, decision, ident)
+        except _QuotaTaken:
+            continue
+    raise RuntimeError("the household's quota kept changing under the decision")
 
 
-def _recorded(client_id) -> bool:
-    """Whether a passage with this client id exists (one index probe, no model built)."""
-    field = Passage._meta.get_field("client_id")
-    sql = f"SELECT 1 FROM {lean.table(Passage)} WHERE {lean.column(Passage, 'client_id')} = %s"
-    return bool(lean.select(sql, [field.get_db_prep_value(client_id, connection)], [None]))
+_MAX_QUOTA_RETRIES = 60
+
+
+class _Transaction:
+    """The decision's transaction, opened only when it is needed.
+
+    On PostgreSQL the passage and the writes that go with it are one statement (atomic by
+    itself, the quota's compare-and-set included), so a decision that reads, decides and writes
+    once needs no BEGIN and COMMIT. It is opened before a visitor row is created (stored with
+    its passage or not at all); on other databases (where it also holds the quota row until the
+    passage is written), and inside a caller's transaction (a savepoint), from the start."""
+
+    def __init__(self, scope: contextlib.ExitStack):
+        self.scope, self.open = scope, False
+
+    def begin(self):
+        if not self.open:
+            self.scope.enter_context(transaction.atomic())
+            self.open = True
 
 
 _REFUSING = {"qr_invalid", "qr_expired", "pass_revoked", "pass_expired", "pass_not_yet_valid", "pass_other_compound"}
@@ -240,7 +304,7 @@ def _visitor_from(gate, data, actor) -> Visitor:
     )
 
 
-def _decide_and_record(*, gate, actor, direction, ident, visitor, checks, first, client_id, client_time, offline, now):
+def _decide_and_record(*, gate, actor, direction, ident, visitor, checks, first, client_id, client_time, offline, now, tx):
     passage = Passage(
         gate=gate, direction=direction, at=now, client_time=client_time, staff=actor, health_code=checks.health_code,
         travel_risk=checks.travel_risk, temperature=checks.temperature, client_id=client_id,
@@ -263,7 +327,7 @@ def _decide_and_record(*, gate, actor, direction, ident, visitor, checks, first,
         resident = ident.resident
         passage.resident, passage.household, passage.method = resident, resident.household, ident.method
         passage.gate_pass = ident.gate_pass
-        decision, quota_lock = _decide_resident(gate, resident, direction, checks, now, gate_open, first_temperature, offline)
+        decision, quota_lock = _decide_resident(gate, resident, direction, checks, now, gate_open, first_temperature, offline, tx=tx)
     elif ident is not None and (ident.candidates or ident.members) and not visitor:
         raise ValidationError({"value": _("Several residents match: choose who it is.")})
     else:
@@ -272,6 +336,7 @@ def _decide_and_record(*, gate, actor, direction, ident, visitor, checks, first,
             passage.method = ident.method if ident else ""
             decision = policy.Decision(False, "unknown", _("Not identified on the server."))
         else:
+            tx.begin()
             passage.visitor = _visitor_from(gate, visitor, actor)
             passage.method = "visitor"
             passage.household = passage.visitor.host_household
@@ -284,16 +349,37 @@ def _decide_and_record(*, gate, actor, direction, ident, visitor, checks, first,
             passage.needs_review, passage.server_rule = True, decision.rule
     else:
         passage.decision, passage.rule, passage.reason = decision.decision, decision.rule, str(decision.reason)[:300]
-    lean.insert(passage)
+    writes, guard = [], None  # the writes that go with the passage: one statement with it on PostgreSQL
     if quota_lock is not None and passage.decision == "allowed" and passage.resident_id not in quota_lock.people:
         quota_lock.people = [*quota_lock.people, passage.resident_id]
-        people = HouseholdQuota._meta.get_field("people")
-        lean.execute(f"UPDATE {lean.table(HouseholdQuota)} SET {lean.column(HouseholdQuota, 'people')} = %s "
-                     f"WHERE {lean.column(HouseholdQuota, 'id')} = %s",
-                     [people.get_db_prep_save(quota_lock.people, connection), quota_lock.pk])
+        update = _quota_write(quota_lock, compare_and_set=lean.writes_in_one_statement())
+        if lean.writes_in_one_statement():
+            guard = update
+        else:
+            writes.append(update)
     if passage.decision == "allowed":
-        _after_allowed(passage, now)
+        writes.extend(_after_allowed_writes(passage, now))
+    if not lean.insert_with(passage, writes, guard=guard):
+        raise _QuotaTaken
     return passage, decision
+
+
+class _QuotaTaken(Exception):
+    """Another gate took a place of this household's quota between our read and our write."""
+
+
+def _quota_write(quota, compare_and_set):
+    """The UPDATE storing ``quota.people``; with ``compare_and_set``, only if the row still holds
+    what was read (``quota._read_people``). Under PostgreSQL's READ COMMITTED, an UPDATE that
+    finds the row changed by a concurrent transaction waits for it to commit and re-checks its
+    WHERE on the new row: of two gates taking the last place at once, exactly one succeeds."""
+    field, column = HouseholdQuota._meta.get_field("people"), lean.column(HouseholdQuota, "people")
+    sql = f"UPDATE {lean.table(HouseholdQuota)} SET {column} = %s WHERE {lean.column(HouseholdQuota, 'id')} = %s"
+    params = [field.get_db_prep_save(quota.people, connection), quota.pk]
+    if compare_and_set:
+        sql += f" AND {column} = %s"
+        params.append(field.get_db_prep_save(quota._read_people, connection))
+    return sql, params
 
 
 def preview(gate, ident: Identity, direction: str, checks: policy.Checks | None = None, now=None) -> policy.Decision | None:
@@ -305,13 +391,24 @@ def preview(gate, ident: Identity, direction: str, checks: policy.Checks | None 
         return policy.Decision(False, ident.error_rule, ident.error)
     if ident.resident is None:
         return None
-    decision, _quota = _decide_resident(gate, ident.resident, direction, checks, now, gate.is_open(now), None, None, lock=False)
+    decision, _quota = _decide_resident(gate, ident.resident, direction, checks, now, gate.is_open(now), None, None, tx=None)
     return decision
 
 
-def _decide_resident(gate, resident, direction, checks, now, gate_open, first_temperature, offline, lock=True):
+def _decide_resident(gate, resident, direction, checks, now, gate_open, first_temperature, offline, tx):
+    """The decision for a resident and, when it depends on the household's quota, the quota row.
+
+    Recording (``tx`` given): on PostgreSQL the row is read without a lock, and a decision that
+    takes a place writes it back only if nobody changed it meanwhile (``_quota_write``); on other
+    databases it is read inside the transaction (``tx`` opened first), which holds the write lock.
+    A preview (``tx`` None) reads it without a lock and writes nothing."""
     household = resident.household
-    policy_obj, exempt, isolated = _policy_facts(household.area.path, now, resident.pk if direction == "out" else None)
+    compare_and_set = tx is not None and lean.writes_in_one_statement()
+    if direction == "in":  # coming home never depends on the area's exit policy: no query for it
+        policy_obj, exempt, isolated = None, False, False
+    else:
+        policy_obj, exempt, isolated = _policy_facts(household.area.path, now, resident.pk,
+                                                     household.pk if compare_and_set else None)
     mode = _mode(policy_obj)
     kinds = ()
     if exempt:
@@ -322,14 +419,21 @@ def _decide_resident(gate, resident, direction, checks, now, gate_open, first_te
     )
     if not decision.uses_quota:
         return decision, None
-    if lock:
+    latest = getattr(policy_obj, "_latest_quota", None)
+    if compare_and_set and latest is not None and latest.period_start == policy_obj.period_start(now):
+        quota = latest  # read with the policy; its users' names too
+    elif compare_and_set:
+        quota = lock_quota(household, policy_obj, now, lock=False)
+    elif tx is not None:
+        tx.begin()
         quota = lock_quota(household, policy_obj, now)
     else:
         quota = HouseholdQuota.objects.filter(
             household=household, policy=policy_obj, period_start=policy_obj.period_start(now)
         ).first() or HouseholdQuota(household=household, policy=policy_obj, people=[])
-    names = []
-    if resident.pk not in quota.people and len(quota.people) >= policy_obj.quota_people and quota.people:
+    quota._read_people = list(quota.people)  # what a compare-and-set expects to find
+    names = getattr(quota, "_names", None) or []
+    if not names and resident.pk not in quota.people and len(quota.people) >= policy_obj.quota_people and quota.people:
         ids = [int(pk) for pk in quota.people]
         sql = (f"SELECT {lean.column(Resident, 'name')} FROM {lean.table(Resident)} "
                f"WHERE {lean.column(Resident, 'id')} IN ({lean.marks(ids)}) "
@@ -340,8 +444,9 @@ def _decide_resident(gate, resident, direction, checks, now, gate_open, first_te
     return decision, quota
 
 
-def lock_quota(household, policy_obj, now) -> HouseholdQuota:
-    """The household's quota row for the period of ``now``, locked until the transaction ends.
+def lock_quota(household, policy_obj, now, lock=True) -> HouseholdQuota:
+    """The household's quota row for the period of ``now``, locked until the transaction ends
+    (``lock``; PostgreSQL decisions read it unlocked and write it back by compare-and-set).
 
     Created with INSERT … ON CONFLICT DO NOTHING first, so two gates creating it at once do not
     fail; then SELECT … FOR UPDATE makes the second wait for the first's commit and read its result.
@@ -349,7 +454,7 @@ def lock_quota(household, policy_obj, now) -> HouseholdQuota:
     period = policy_obj.period_start(now)
     names = ["id", "household_id", "policy_id", "period_start", "people"]
     q = lambda n: lean.column(HouseholdQuota, n)  # noqa: E731
-    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite: the write lock is the transaction's
+    for_update = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""  # SQLite: the write lock is the transaction's
     locked = (f"SELECT {lean.cols(HouseholdQuota, names)} FROM {lean.table(HouseholdQuota)} "
               f"WHERE {q('household')} = %s AND {q('policy')} = %s AND {q('period_start')} = %s{for_update}")
     params = [household.pk, policy_obj.pk, lean.date_param(period)]
@@ -364,22 +469,32 @@ def lock_quota(household, policy_obj, now) -> HouseholdQuota:
 
 
 def _after_allowed(passage: Passage, now) -> None:
+    for sql, params in _after_allowed_writes(passage, now):
+        lean.execute(sql, params)
+
+
+def _after_allowed_writes(passage: Passage, now) -> list[tuple[str, list]]:
+    """What letting a person through also writes: where the resident is now, and a check-in at
+    the gate's venue. (sql, params) pairs, independent of each other and of the passage row."""
+    writes = []
     if passage.resident_id:
         r = lambda n: lean.column(ResidentPresence, n)  # noqa: E731
         changed = ", ".join(f"{r(n)} = excluded.{r(n)}" for n in ("is_out", "since", "gate", "household"))
-        lean.execute(
+        writes.append((
             f"INSERT INTO {lean.table(ResidentPresence)} ({r('resident')}, {r('household')}, {r('is_out')}, {r('since')}, {r('gate')}) "
             f"VALUES (%s, %s, %s, %s, %s) ON CONFLICT ({r('resident')}) DO UPDATE SET {changed}",
             [passage.resident_id, passage.household_id, passage.direction == "out", lean.datetime_param(now), passage.gate_id],
-        )
+        ))
         person_hash = passage.resident.id_number_hash or passage.resident.phone_hash
     else:
         person_hash = passage.visitor.phone_hash if passage.visitor_id else ""
     # A registration at the gate is a check-in at the gate's venue, for tracing like an app scan.
     venue_id = gate_venue_id(passage.gate)
     if venue_id and person_hash:
-        lean.insert(VenueScan(venue_id=venue_id, person_hash=person_hash, resident_id=passage.resident_id,
-                              scanned_at=now, source=VenueScan.Source.GATE))
+        scan = VenueScan(venue_id=venue_id, person_hash=person_hash, resident_id=passage.resident_id,
+                         scanned_at=now, source=VenueScan.Source.GATE)
+        writes.append(lean.insert_statement(scan, returning=False))
+    return writes
 
 
 def gate_venue_id(gate) -> int | None:

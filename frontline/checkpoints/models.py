@@ -203,8 +203,8 @@ class ExitPolicy(models.Model):
 class HouseholdQuota(models.Model):
     """Who of a household has gone out under a controlled policy in one period.
 
-    This row is what two gates lock (SELECT … FOR UPDATE) when both would let out the last
-    person of the quota at the same instant.
+    This row is what two gates contend for when both would let out the last person of the quota
+    at the same instant: written back only if unchanged since read (PostgreSQL), or locked.
     """
 
     household = models.ForeignKey("residents.Household", on_delete=models.CASCADE, related_name="+")
