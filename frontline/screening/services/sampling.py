@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from frontline.areas.models import Area
 from frontline.core import context, lean
-from frontline.core.bulk import create_objects
+from frontline.core.bulk import create_objects, insert_new, insert_rows
 from frontline.core.models import AuditEntry
 from frontline.core.scoping import user_can
 from frontline.residents.models import Resident
@@ -37,6 +37,7 @@ from . import people
 from .common import Conflict, ScreeningError
 
 CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
+_SAMPLE_TUBE = Sample._meta.get_field("tube")
 
 
 def _uuid(value):
@@ -196,11 +197,12 @@ class _Batch:
         field = Sample._meta.get_field("client_id")
         db = connections[DEFAULT_DB_ALIAS]
         cids = [field.get_db_prep_value(it["_cid"], db) for _i, it in pending]
+        of_samples, params = lean.among(lean.column(Sample, 'client_id'), cids)
+        of_actions, _params = lean.among(lean.column(DeskAction, 'client_id'), cids)
         hits = lean.select(
-            f"SELECT {lean.column(Sample, 'client_id')}, 's' FROM {lean.table(Sample)} WHERE {lean.column(Sample, 'client_id')} IN ({lean.marks(cids)}) "
-            f"UNION ALL SELECT {lean.column(DeskAction, 'client_id')}, 'a' FROM {lean.table(DeskAction)} "
-            f"WHERE {lean.column(DeskAction, 'client_id')} IN ({lean.marks(cids)})",
-            cids + cids, [field, None])
+            f"SELECT {lean.column(Sample, 'client_id')}, 's' FROM {lean.table(Sample)} WHERE {of_samples} "
+            f"UNION ALL SELECT {lean.column(DeskAction, 'client_id')}, 'a' FROM {lean.table(DeskAction)} WHERE {of_actions}",
+            params + params, [field, None])
         if not hits:
             return
         stored = {cid for cid, kind in hits if kind == "s"}
@@ -307,7 +309,7 @@ class _Batch:
         if new:
             # A tube is opened by its first scan (it may have been scanned offline). Two desks
             # opening the same new tube at once: one insert wins, the other does nothing.
-            Tube.objects.bulk_create(new, ignore_conflicts=True)
+            insert_new(Tube, new)
             locked = self._locked(tube_ids, barcodes_wanted)
         self.tubes = {t.barcode: t for t in locked}
         self.tubes_by_id = {t.pk: t for t in locked}
@@ -325,10 +327,11 @@ class _Batch:
         # Hand-written (every scan locks its tube): the whole row, converted as the ORM would.
         fields = list(Tube._meta.concrete_fields)
         wanted, params = [], []
-        for name, values in (("id", list(tube_ids)), ("barcode", list(codes))):
+        for name, values in (("id", tube_ids), ("barcode", codes)):
             if values:
-                wanted.append(f"{lean.column(Tube, name)} IN ({lean.marks(values)})")
-                params += values
+                condition, values_params = lean.among(lean.column(Tube, name), values)
+                wanted.append(condition)
+                params += values_params
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         rows = lean.select(
             f"SELECT {lean.cols(Tube, [f.name for f in fields])} FROM {lean.table(Tube)} WHERE {' OR '.join(wanted)} "
@@ -344,6 +347,7 @@ class _Batch:
         return self.actor if getattr(self.actor, "pk", None) else None
 
     def _apply(self):
+        self.staff_id = getattr(self._actor_or_none(), "pk", None)
         self.new_samples = []
         self.new_actions = []
         self.seen_in_batch = {}
@@ -392,12 +396,16 @@ class _Batch:
             self._check_household(tube, person)
         tube.used += 1
         tube._dirty = True
+        # Foreign keys by id (assigning objects runs Django's relation checks on each; a batch
+        # builds 200 of these), the tube kept as the related object for the answer and undo.
         sample = Sample(
-            round_id=place.round.pk, tube=tube, slot=tube.used, resident_id=person.resident.pk if person.resident else None, client_id=it["_cid"],
-            client_time=_client_time(it.get("client_time")), created_at=self.now, desk=place.desk, staff=self._actor_or_none(),
+            round_id=place.round.pk, tube_id=tube.pk, slot=tube.used, resident_id=person.resident.pk if person.resident else None,
+            client_id=it["_cid"], client_time=_client_time(it.get("client_time")), created_at=self.now,
+            desk_id=place.desk.pk if place.desk else None, staff_id=self.staff_id,
             source=Sample.Source.HOME if place.task else self.source, green_channel=bool(person.green_reasons) or bool(it.get("green_channel")),
             repeat=repeat, area_path=place.area_path,
         )
+        _SAMPLE_TUBE.set_cached_value(sample, tube)
         sample._person = person
         sample._task = place.task
         if person.resident is None:
@@ -508,61 +516,72 @@ class _Batch:
 
     def _audit(self):
         """One change-log row per tube the batch touched (the samples themselves carry who,
-        where and when), and one per visitor registered and per undo."""
+        where and when), and one per visitor registered and per undo. Written as value rows
+        (``insert_rows``), the same fields ``audit.record`` writes, without a model instance each."""
         actor = self._actor_or_none()
-        rid = context.request_id()
+        head = (getattr(actor, "pk", None), getattr(actor, "username", "") or "system", context.request_id(), self.source)
+        at = _AUDIT_AT.get_db_prep_save(timezone.now(), connection)
         rows = []
+
+        def entry(action, model, object_id, object_repr, area_path, changes, reason):
+            rows.append((*head, action, model, object_id, object_repr, area_path,
+                         _AUDIT_CHANGES.get_db_prep_save(changes, connection), reason, at))
+
+        update, create = AuditEntry.Action.UPDATE, AuditEntry.Action.CREATE
         for tube in self.tubes.values():
-            if not tube._dirty:
-                continue
-            rows.append(AuditEntry(
-                actor=actor, actor_name=getattr(actor, "username", "") or "system", request_id=rid, source=self.source,
-                action=AuditEntry.Action.UPDATE, model="screening.tube", object_id=str(tube.pk), object_repr=tube.barcode,
-                area_path=tube.area_path, reason="desk",
-                changes={"slots_added": [s.slot for s in tube._added if s.voided_at is None], "used": tube.used,
-                         "status": tube.status},
-            ))
+            if tube._dirty:
+                entry(update, "screening.tube", str(tube.pk), tube.barcode, tube.area_path,
+                      {"slots_added": [s.slot for s in tube._added if s.voided_at is None], "used": tube.used, "status": tube.status},
+                      "desk")
         for s in self.new_samples:
             if getattr(s, "_visitor", None) is not None:
-                rows.append(AuditEntry(
-                    actor=actor, actor_name=getattr(actor, "username", "") or "system", request_id=rid, source=self.source,
-                    action=AuditEntry.Action.CREATE, model="screening.visitor", object_id=str(s._visitor.pk),
-                    object_repr=people.mask_name(s._visitor.name), area_path=s._visitor.area_path,
-                    changes={"id_number": ["***", "***"] if s._visitor.id_number else None}, reason="desk"))
+                entry(create, "screening.visitor", str(s._visitor.pk), people.mask_name(s._visitor.name), s._visitor.area_path,
+                      {"id_number": ["***", "***"] if s._visitor.id_number else None}, "desk")
         for s in self.voided + [s for s in self.new_samples if s.voided_at is not None]:
-            rows.append(AuditEntry(
-                actor=actor, actor_name=getattr(actor, "username", "") or "system", request_id=rid, source=self.source,
-                action=AuditEntry.Action.UPDATE, model="screening.sample", object_id=str(s.pk or s.client_id),
-                object_repr=f"{s.tube.barcode}#{s.slot}", area_path=s.area_path,
-                changes={"voided_at": [None, str(s.voided_at)]}, reason=s.void_reason))
+            entry(update, "screening.sample", str(s.pk or s.client_id), f"{s.tube.barcode}#{s.slot}", s.area_path,
+                  {"voided_at": [None, str(s.voided_at)]}, s.void_reason)
         for s in self.new_samples:
             if s._task is not None and s.voided_at is None:
-                rows.append(AuditEntry(
-                    actor=actor, actor_name=getattr(actor, "username", "") or "system", request_id=rid, source=self.source,
-                    action=AuditEntry.Action.UPDATE, model="screening.hometask", object_id=str(s._task.pk),
-                    object_repr=str(s._task.pk), area_path=s._task.area_path,
-                    changes={"status": ["open", "done"], "tube": s.tube.barcode}, reason=_("sampled at home")))
-        create_objects(AuditEntry, rows)
+                entry(update, "screening.hometask", str(s._task.pk), str(s._task.pk), s._task.area_path,
+                      {"status": ["open", "done"], "tube": s.tube.barcode}, _("sampled at home"))
+        insert_rows(AuditEntry, AUDIT_COLUMNS, rows)
+
+
+AUDIT_COLUMNS = ("actor", "actor_name", "request_id", "source", "action", "model", "object_id", "object_repr", "area_path",
+                 "changes", "reason", "at")
+_AUDIT_AT = AuditEntry._meta.get_field("at")
+_AUDIT_CHANGES = AuditEntry._meta.get_field("changes")
 
 
 TUBE_COUNTERS = ("used", "capacity", "status", "sealed_at", "sealed_by", "household")
 
 
 def _update_tubes(tubes):
-    """Write the counters of the tubes a batch touched: one statement, sent once per tube.
+    """Write the counters of the tubes a batch touched.
 
     ``bulk_update`` builds a CASE expression per field and tube; at 20 tubes a batch that cost
-    more than inserting the samples. The values go through each field's own conversion, so
-    SQLite and PostgreSQL store them exactly as the ORM would.
+    more than inserting the samples. On PostgreSQL one ``UPDATE … FROM (VALUES …)`` (each value
+    cast to its column's type), elsewhere one statement sent once per tube. The values go
+    through each field's own conversion, so both store them exactly as the ORM would.
     """
     if not tubes:
         return
     fields = [Tube._meta.get_field(name) for name in TUBE_COUNTERS]
     quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
-        quote(Tube._meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(Tube._meta.pk.column))
+    pk = Tube._meta.pk
     rows = [[f.get_db_prep_save(getattr(tube, f.attname), connection) for f in fields] + [tube.pk] for tube in tubes]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            casts = "(" + ", ".join(f"%s::{f.cast_db_type(connection)}" for f in [*fields, pk]) + ")"
+            names = ", ".join(quote(f.column) for f in [*fields, pk])
+            cursor.execute(
+                "UPDATE {table} t SET {sets} FROM (VALUES {values}) AS v ({names}) WHERE t.{pk} = v.{pk}".format(
+                    table=quote(Tube._meta.db_table), sets=", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields),
+                    values=", ".join([casts] * len(rows)), names=names, pk=quote(pk.column)),
+                [value for row in rows for value in row])
+            return
+        sql = "UPDATE {} SET {} WHERE {} = %s".format(
+            quote(Tube._meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(pk.column))
         cursor.executemany(sql, rows)
 
 
