@@ -106,6 +106,24 @@ def value_getters(model, now):
     return getters
 
 
+def row_preparers(model, names) -> list:
+    """For each field (by name or attname), None where its Python value goes to the database as
+    it is, else the function that prepares it (``get_db_prep_save``): the same rule as
+    ``value_getters``, for callers that build value rows themselves. No ``pre_save`` is run, so
+    this is for fields that compute nothing on save."""
+    db = connections[DEFAULT_DB_ALIAS]
+    native = _NATIVE_ON_POSTGRESQL if db.vendor == "postgresql" else ()
+    preparers = []
+    for name in names:
+        field = model._meta.get_field(name)
+        if type(field) in (models.CharField, models.TextField) or isinstance(field, models.ForeignKey) or field.primary_key or (
+                isinstance(field, native) and type(field).__module__.startswith("django.")):
+            preparers.append(None)
+        else:
+            preparers.append(lambda value, f=field: f.get_db_prep_save(value, db))
+    return preparers
+
+
 def create_objects(model, objs):
     """``bulk_create(objs)`` for a model whose fields compute in ``pre_save``, as one
     ``executemany`` with primary keys reserved up front: Django's insert compiler costs more per

@@ -333,3 +333,15 @@ def test_every_tube_and_visitor_a_batch_writes_is_in_the_change_log(screening):
     visitor_row = AuditEntry.objects.get(model="screening.visitor")
     assert visitor_row.changes == {"id_number": ["***", "***"]}
     assert not AuditEntry.objects.filter(changes__icontains=stranger).exists()
+    # The rows themselves, from the batch (many rows) and from the single scan (one INSERT).
+    for sample in (Sample.objects.get(tube__barcode=codes[0], slot=2), Sample.objects.get(tube__barcode=single)):
+        assert (sample.round_id, sample.desk_id, sample.staff_id, sample.source, sample.area_path, sample.counts) == (
+            screening.round.pk, screening.desk_a.pk, screening.sampler_a.pk, Sample.Source.DESK, screening.site_a.area.path, True)
+        assert sample.client_time is not None and sample.created_at is not None and sample.voided_at is None
+    assert Sample.objects.get(tube__barcode=codes[0], slot=2).visitor.id_number == stranger
+
+
+def test_the_batch_writes_every_column_of_a_sample():
+    """The batch builds sample rows itself (sampling._NewSample); a field added to Sample must be
+    added there too, or its value would silently never be written."""
+    assert list(sampling._NewSample.COLUMNS) == [f.attname for f in Sample._meta.concrete_fields]
