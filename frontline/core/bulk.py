@@ -24,9 +24,9 @@ def chunks(items, size):
 
 
 def insert_rows(model, columns, rows):
-    """Plain ``executemany`` INSERT (COPY on PostgreSQL) of value tuples: for the tables with no computed fields
-    (search keys, tags, audit rows), where building a model instance per row would cost more
-    than the insert itself."""
+    """Plain ``executemany`` INSERT (COPY on PostgreSQL; one INSERT there for a few rows) of value
+    tuples: for the tables with no computed fields (search keys, tags, audit rows), where
+    building a model instance per row would cost more than the insert itself."""
     if not rows:
         return
     quote = connection.ops.quote_name
@@ -34,6 +34,12 @@ def insert_rows(model, columns, rows):
     marks = lean.marks(columns)
     table = quote(model._meta.db_table)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(rows) < SMALL:
+            # A few rows (a single desk scan's audit row): one INSERT, one round trip; COPY's
+            # start and end cost more than the rows.
+            cursor.execute(f"INSERT INTO {table} ({names}) VALUES " + ", ".join([f"({marks})"] * len(rows)),
+                           [value for row in rows for value in row])
+            return
         if connection.vendor == "postgresql":
             # COPY: one stream instead of a statement per row (the server's cost, not ours).
             # The raw cursor bypasses Django's error translation; restore it, so a unique
@@ -100,6 +106,24 @@ def value_getters(model, now):
     return getters
 
 
+def row_preparers(model, names) -> list:
+    """For each field (by name or attname), None where its Python value goes to the database as
+    it is, else the function that prepares it (``get_db_prep_save``): the same rule as
+    ``value_getters``, for callers that build value rows themselves. No ``pre_save`` is run, so
+    this is for fields that compute nothing on save."""
+    db = connections[DEFAULT_DB_ALIAS]
+    native = _NATIVE_ON_POSTGRESQL if db.vendor == "postgresql" else ()
+    preparers = []
+    for name in names:
+        field = model._meta.get_field(name)
+        if type(field) in (models.CharField, models.TextField) or isinstance(field, models.ForeignKey) or field.primary_key or (
+                isinstance(field, native) and type(field).__module__.startswith("django.")):
+            preparers.append(None)
+        else:
+            preparers.append(lambda value, f=field: f.get_db_prep_save(value, db))
+    return preparers
+
+
 def create_objects(model, objs):
     """``bulk_create(objs)`` for a model whose fields compute in ``pre_save``, as one
     ``executemany`` with primary keys reserved up front: Django's insert compiler costs more per
@@ -122,3 +146,18 @@ def create_objects(model, objs):
         obj._state.adding, obj._state.db = False, connection.alias
     insert_rows(model, [model._meta.pk.name, *[f.name for f, _g in getters]], rows)
     return objs
+
+
+def insert_new(model, objs) -> None:
+    """``bulk_create(objs, ignore_conflicts=True)`` as one hand-written ``INSERT … ON CONFLICT
+    DO NOTHING`` (PostgreSQL and SQLite both take it): rows whose unique values are stored
+    already are skipped. Primary keys are not set on the objects; read the rows back. Values go
+    through ``value_getters``, so each field is stored as ``bulk_create`` would store it."""
+    if not objs:
+        return
+    getters = value_getters(model, timezone.now())
+    columns = ", ".join(connection.ops.quote_name(field.column) for field, _get in getters)
+    row_marks = f"({lean.marks(getters)})"
+    params = [get(obj) for obj in objs for _field, get in getters]
+    lean.execute(f"INSERT INTO {lean.table(model)} ({columns}) VALUES {', '.join([row_marks] * len(objs))} ON CONFLICT DO NOTHING",
+                 params)

@@ -71,12 +71,11 @@ def _fetch_refs(by_pk, by_id_hash) -> dict:
         return {}
     R, H, A = Resident, Household, Area
     wanted, params = [], []
-    if by_pk:
-        wanted.append(f"r.{lean.column(R, 'id')} IN ({lean.marks(by_pk)})")
-        params += list(by_pk)
-    if by_id_hash:
-        wanted.append(f"r.{lean.column(R, 'id_number_hash')} IN ({lean.marks(by_id_hash)})")
-        params += list(by_id_hash)
+    for name, values in (("id", by_pk), ("id_number_hash", by_id_hash)):
+        if values:
+            condition, values_params = lean.among(lean.column(R, name, "r"), values)
+            wanted.append(condition)
+            params += values_params
     names = ["id", "name", "id_number", "id_number_hash", "birth_date", "household"]
     rows = lean.select(
         f"SELECT {lean.cols(R, names, 'r')}, {lean.column(A, 'path', 'a')} FROM {lean.table(R)} r "
@@ -87,11 +86,11 @@ def _fetch_refs(by_pk, by_id_hash) -> dict:
     refs = {row[0]: ResidentRef(*row) for row in rows}
     if refs:
         T = ResidentTag
-        tags = sorted(GREEN_TAGS)
+        of_residents, resident_params = lean.among(lean.column(T, 'resident'), refs)
+        of_tags, tag_params = lean.among(lean.column(T, 'tag'), sorted(GREEN_TAGS))
         for resident_id, tag in lean.select(
-                f"SELECT {lean.cols(T, ['resident', 'tag'])} FROM {lean.table(T)} "
-                f"WHERE {lean.column(T, 'resident')} IN ({lean.marks(refs)}) AND {lean.column(T, 'tag')} IN ({lean.marks(tags)})",
-                [*refs, *tags], [None, None]):
+                f"SELECT {lean.cols(T, ['resident', 'tag'])} FROM {lean.table(T)} WHERE {of_residents} AND {of_tags}",
+                [*resident_params, *tag_params], [None, None]):
             refs[resident_id].tags.append(tag)
     return refs
 
@@ -283,16 +282,17 @@ def earlier_samples(round_obj, persons) -> dict:
     found_ids = []
     live = f"s.{lean.column(S, 'round')} = %s AND s.{lean.column(S, 'counts')} = %s"
     if resident_ids:
+        of_residents, params = lean.among(lean.column(S, 'resident', 's'), resident_ids)
         found_ids += [row[0] for row in lean.select(
-            f"SELECT s.{lean.column(S, 'id')} FROM {lean.table(S)} s WHERE {live} "
-            f"AND s.{lean.column(S, 'resident')} IN ({lean.marks(resident_ids)})",
-            [round_obj.pk, True, *resident_ids], [None])]
+            f"SELECT s.{lean.column(S, 'id')} FROM {lean.table(S)} s WHERE {live} AND {of_residents}",
+            [round_obj.pk, True, *params], [None])]
     if hashes:
+        of_hashes, params = lean.among(lean.column(V, 'id_number_hash', 'v'), hashes)
         found_ids += [row[0] for row in lean.select(
             f"SELECT s.{lean.column(S, 'id')} FROM {lean.table(S)} s "
             f"JOIN {lean.table(V)} v ON v.{lean.column(V, 'id')} = s.{lean.column(S, 'visitor')} "
-            f"WHERE {live} AND v.{lean.column(V, 'id_number_hash')} IN ({lean.marks(hashes)})",
-            [round_obj.pk, True, *hashes], [None])]
+            f"WHERE {live} AND {of_hashes}",
+            [round_obj.pk, True, *params], [None])]
     found = {}
     if found_ids:
         for s in (Sample.objects.filter(pk__in=found_ids).select_related("tube", "desk__site", "visitor")

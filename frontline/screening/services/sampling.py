@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from frontline.areas.models import Area
 from frontline.core import context, lean
-from frontline.core.bulk import create_objects
+from frontline.core.bulk import allocate_ids, create_objects, insert_new, insert_rows, row_preparers
 from frontline.core.models import AuditEntry
 from frontline.core.scoping import user_can
 from frontline.residents.models import Resident
@@ -148,6 +148,73 @@ def _desks_with_site_round_area(desk_ids) -> dict:
     return desks
 
 
+class _NewSample:
+    """A sample the batch is about to store: the row of screening_sample, and what the answer and
+    the change log need (the tube, the person, the home task, a visitor to register first).
+
+    Not a model instance: a batch makes 200 of them, and a model instance costs more to build
+    and to turn into a row than the database takes to store it. ``store`` writes them the way
+    ``bulk_create`` would: ids reserved up front, each value prepared by its field."""
+
+    __slots__ = ("pk", "round_id", "tube", "slot", "resident_id", "client_id", "client_time", "created_at", "desk_id",
+                 "staff_id", "source", "green_channel", "repeat", "area_path", "voided_at", "voided_by", "void_reason",
+                 "counts", "_person", "_task", "_visitor")
+
+    def __init__(self, round_id, tube, slot, resident_id, client_id, client_time, created_at, desk_id, staff_id, source,
+                 green_channel, repeat, area_path, person, task):
+        self.pk = None
+        self.round_id, self.tube, self.slot, self.resident_id = round_id, tube, slot, resident_id
+        self.client_id, self.client_time, self.created_at = client_id, client_time, created_at
+        self.desk_id, self.staff_id, self.source = desk_id, staff_id, source
+        self.green_channel, self.repeat, self.area_path = green_channel, repeat, area_path
+        self.voided_at, self.voided_by, self.void_reason, self.counts = None, None, "", True
+        self._person, self._task, self._visitor = person, task, None
+
+    @property
+    def tube_id(self):
+        return self.tube.pk
+
+    @property
+    def visitor_id(self):
+        return self._visitor.pk if self._visitor is not None else None
+
+    @property
+    def voided_by_id(self):
+        return self.voided_by.pk if self.voided_by is not None else None
+
+    # Every concrete field of Sample, by attribute name; a field added to the model and not
+    # here fails the module's test (test_sampling: the new-sample row covers the model).
+    COLUMNS = ("id", "round_id", "tube_id", "slot", "resident_id", "visitor_id", "client_id", "client_time", "created_at",
+               "desk_id", "staff_id", "source", "green_channel", "repeat", "area_path", "voided_at", "voided_by_id",
+               "void_reason", "counts")
+
+    @classmethod
+    def store(cls, samples):
+        prepare = row_preparers(Sample, cls.COLUMNS)
+        if len(samples) == 1:
+            # A single scan: one INSERT … RETURNING, not a round trip for the id first.
+            sample, names = samples[0], cls.COLUMNS[1:]
+            values = [value if prep is None else prep(value) for prep, value in
+                      zip(prepare[1:], [getattr(sample, name) for name in names], strict=True)]
+            sample.pk = lean.select(f"INSERT INTO {lean.table(Sample)} ({lean.cols(Sample, names)}) VALUES ({lean.marks(values)}) "
+                                    f"RETURNING {lean.column(Sample, 'id')}", values, [None])[0][0]
+            return
+        ids = allocate_ids(Sample, len(samples))
+        if ids is None:  # a database without a safe way to reserve ids: the ORM's insert
+            for sample, stored in zip(samples, Sample.objects.bulk_create([sample.as_model() for sample in samples]), strict=True):
+                sample.pk = stored.pk
+            return
+        rows = []
+        for pk, sample in zip(ids, samples, strict=True):
+            sample.pk = pk
+            values = [pk if name == "id" else getattr(sample, name) for name in cls.COLUMNS]
+            rows.append(tuple([value if prep is None else prep(value) for prep, value in zip(prepare, values, strict=True)]))
+        insert_rows(Sample, cls.COLUMNS, rows)
+
+    def as_model(self) -> Sample:
+        return Sample(**{name: getattr(self, "pk" if name == "id" else name) for name in self.COLUMNS})
+
+
 class _Batch:
     def __init__(self, items, actor, interactive, source):
         self.items = [dict(item) for item in items]
@@ -196,11 +263,12 @@ class _Batch:
         field = Sample._meta.get_field("client_id")
         db = connections[DEFAULT_DB_ALIAS]
         cids = [field.get_db_prep_value(it["_cid"], db) for _i, it in pending]
+        of_samples, params = lean.among(lean.column(Sample, 'client_id'), cids)
+        of_actions, _params = lean.among(lean.column(DeskAction, 'client_id'), cids)
         hits = lean.select(
-            f"SELECT {lean.column(Sample, 'client_id')}, 's' FROM {lean.table(Sample)} WHERE {lean.column(Sample, 'client_id')} IN ({lean.marks(cids)}) "
-            f"UNION ALL SELECT {lean.column(DeskAction, 'client_id')}, 'a' FROM {lean.table(DeskAction)} "
-            f"WHERE {lean.column(DeskAction, 'client_id')} IN ({lean.marks(cids)})",
-            cids + cids, [field, None])
+            f"SELECT {lean.column(Sample, 'client_id')}, 's' FROM {lean.table(Sample)} WHERE {of_samples} "
+            f"UNION ALL SELECT {lean.column(DeskAction, 'client_id')}, 'a' FROM {lean.table(DeskAction)} WHERE {of_actions}",
+            params + params, [field, None])
         if not hits:
             return
         stored = {cid for cid, kind in hits if kind == "s"}
@@ -307,7 +375,7 @@ class _Batch:
         if new:
             # A tube is opened by its first scan (it may have been scanned offline). Two desks
             # opening the same new tube at once: one insert wins, the other does nothing.
-            Tube.objects.bulk_create(new, ignore_conflicts=True)
+            insert_new(Tube, new)
             locked = self._locked(tube_ids, barcodes_wanted)
         self.tubes = {t.barcode: t for t in locked}
         self.tubes_by_id = {t.pk: t for t in locked}
@@ -325,10 +393,11 @@ class _Batch:
         # Hand-written (every scan locks its tube): the whole row, converted as the ORM would.
         fields = list(Tube._meta.concrete_fields)
         wanted, params = [], []
-        for name, values in (("id", list(tube_ids)), ("barcode", list(codes))):
+        for name, values in (("id", tube_ids), ("barcode", codes)):
             if values:
-                wanted.append(f"{lean.column(Tube, name)} IN ({lean.marks(values)})")
-                params += values
+                condition, values_params = lean.among(lean.column(Tube, name), values)
+                wanted.append(condition)
+                params += values_params
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         rows = lean.select(
             f"SELECT {lean.cols(Tube, [f.name for f in fields])} FROM {lean.table(Tube)} WHERE {' OR '.join(wanted)} "
@@ -344,6 +413,7 @@ class _Batch:
         return self.actor if getattr(self.actor, "pk", None) else None
 
     def _apply(self):
+        self.staff_id = getattr(self._actor_or_none(), "pk", None)
         self.new_samples = []
         self.new_actions = []
         self.seen_in_batch = {}
@@ -392,14 +462,12 @@ class _Batch:
             self._check_household(tube, person)
         tube.used += 1
         tube._dirty = True
-        sample = Sample(
-            round_id=place.round.pk, tube=tube, slot=tube.used, resident_id=person.resident.pk if person.resident else None, client_id=it["_cid"],
-            client_time=_client_time(it.get("client_time")), created_at=self.now, desk=place.desk, staff=self._actor_or_none(),
-            source=Sample.Source.HOME if place.task else self.source, green_channel=bool(person.green_reasons) or bool(it.get("green_channel")),
-            repeat=repeat, area_path=place.area_path,
+        sample = _NewSample(
+            place.round.pk, tube, tube.used, person.resident.pk if person.resident else None, it["_cid"],
+            _client_time(it.get("client_time")), self.now, place.desk.pk if place.desk else None, self.staff_id,
+            Sample.Source.HOME if place.task else self.source, bool(person.green_reasons) or bool(it.get("green_channel")),
+            repeat, place.area_path, person, place.task,
         )
-        sample._person = person
-        sample._task = place.task
         if person.resident is None:
             fields = dict(person.visitor_fields)
             sample._visitor = Visitor(round_id=place.round.pk, area_path=place.area_path, created_by=self._actor_or_none(),
@@ -480,25 +548,22 @@ class _Batch:
         return _Outcome(it["_cid"], CREATED, _("Tube sealed."), data)
 
     def _write(self):
-        visitors = [s._visitor for s in self.new_samples if getattr(s, "_visitor", None) is not None]
+        visitors = [s._visitor for s in self.new_samples if s._visitor is not None]
         if visitors:
             create_objects(Visitor, visitors)
-            for s in self.new_samples:
-                if getattr(s, "_visitor", None) is not None:
-                    s.visitor = s._visitor
         # Undone slots must be free before a new sample takes them.
         for s in self.voided:
             Sample.objects.filter(pk=s.pk).update(voided_at=s.voided_at, voided_by=s.voided_by, void_reason=s.void_reason,
                                                   counts=False)
         if self.new_samples:
             # A scan undone inside the same batch is written voided, so its replay stays a duplicate.
-            create_objects(Sample, self.new_samples)
+            _NewSample.store(self.new_samples)
         _update_tubes([tube for tube in self.tubes.values() if tube._dirty])
         if self.new_actions:
             DeskAction.objects.bulk_create(self.new_actions)
         for s in self.new_samples:
             if s._task is not None and s.voided_at is None:
-                HomeTask.objects.filter(pk=s._task.pk).update(status=HomeTask.Status.DONE, sample=s, done_at=self.now,
+                HomeTask.objects.filter(pk=s._task.pk).update(status=HomeTask.Status.DONE, sample_id=s.pk, done_at=self.now,
                                                               done_by=self._actor_or_none())
         self._audit()
         for outcome in self.outcomes:
@@ -508,61 +573,72 @@ class _Batch:
 
     def _audit(self):
         """One change-log row per tube the batch touched (the samples themselves carry who,
-        where and when), and one per visitor registered and per undo."""
+        where and when), and one per visitor registered and per undo. Written as value rows
+        (``insert_rows``), the same fields ``audit.record`` writes, without a model instance each."""
         actor = self._actor_or_none()
-        rid = context.request_id()
+        head = (getattr(actor, "pk", None), getattr(actor, "username", "") or "system", context.request_id(), self.source)
+        at = _AUDIT_AT.get_db_prep_save(timezone.now(), connection)
         rows = []
+
+        def entry(action, model, object_id, object_repr, area_path, changes, reason):
+            rows.append((*head, action, model, object_id, object_repr, area_path,
+                         _AUDIT_CHANGES.get_db_prep_save(changes, connection), reason, at))
+
+        update, create = AuditEntry.Action.UPDATE, AuditEntry.Action.CREATE
         for tube in self.tubes.values():
-            if not tube._dirty:
-                continue
-            rows.append(AuditEntry(
-                actor=actor, actor_name=getattr(actor, "username", "") or "system", request_id=rid, source=self.source,
-                action=AuditEntry.Action.UPDATE, model="screening.tube", object_id=str(tube.pk), object_repr=tube.barcode,
-                area_path=tube.area_path, reason="desk",
-                changes={"slots_added": [s.slot for s in tube._added if s.voided_at is None], "used": tube.used,
-                         "status": tube.status},
-            ))
+            if tube._dirty:
+                entry(update, "screening.tube", str(tube.pk), tube.barcode, tube.area_path,
+                      {"slots_added": [s.slot for s in tube._added if s.voided_at is None], "used": tube.used, "status": tube.status},
+                      "desk")
         for s in self.new_samples:
-            if getattr(s, "_visitor", None) is not None:
-                rows.append(AuditEntry(
-                    actor=actor, actor_name=getattr(actor, "username", "") or "system", request_id=rid, source=self.source,
-                    action=AuditEntry.Action.CREATE, model="screening.visitor", object_id=str(s._visitor.pk),
-                    object_repr=people.mask_name(s._visitor.name), area_path=s._visitor.area_path,
-                    changes={"id_number": ["***", "***"] if s._visitor.id_number else None}, reason="desk"))
+            if s._visitor is not None:
+                entry(create, "screening.visitor", str(s._visitor.pk), people.mask_name(s._visitor.name), s._visitor.area_path,
+                      {"id_number": ["***", "***"] if s._visitor.id_number else None}, "desk")
         for s in self.voided + [s for s in self.new_samples if s.voided_at is not None]:
-            rows.append(AuditEntry(
-                actor=actor, actor_name=getattr(actor, "username", "") or "system", request_id=rid, source=self.source,
-                action=AuditEntry.Action.UPDATE, model="screening.sample", object_id=str(s.pk or s.client_id),
-                object_repr=f"{s.tube.barcode}#{s.slot}", area_path=s.area_path,
-                changes={"voided_at": [None, str(s.voided_at)]}, reason=s.void_reason))
+            entry(update, "screening.sample", str(s.pk or s.client_id), f"{s.tube.barcode}#{s.slot}", s.area_path,
+                  {"voided_at": [None, str(s.voided_at)]}, s.void_reason)
         for s in self.new_samples:
             if s._task is not None and s.voided_at is None:
-                rows.append(AuditEntry(
-                    actor=actor, actor_name=getattr(actor, "username", "") or "system", request_id=rid, source=self.source,
-                    action=AuditEntry.Action.UPDATE, model="screening.hometask", object_id=str(s._task.pk),
-                    object_repr=str(s._task.pk), area_path=s._task.area_path,
-                    changes={"status": ["open", "done"], "tube": s.tube.barcode}, reason=_("sampled at home")))
-        create_objects(AuditEntry, rows)
+                entry(update, "screening.hometask", str(s._task.pk), str(s._task.pk), s._task.area_path,
+                      {"status": ["open", "done"], "tube": s.tube.barcode}, _("sampled at home"))
+        insert_rows(AuditEntry, AUDIT_COLUMNS, rows)
+
+
+AUDIT_COLUMNS = ("actor", "actor_name", "request_id", "source", "action", "model", "object_id", "object_repr", "area_path",
+                 "changes", "reason", "at")
+_AUDIT_AT = AuditEntry._meta.get_field("at")
+_AUDIT_CHANGES = AuditEntry._meta.get_field("changes")
 
 
 TUBE_COUNTERS = ("used", "capacity", "status", "sealed_at", "sealed_by", "household")
 
 
 def _update_tubes(tubes):
-    """Write the counters of the tubes a batch touched: one statement, sent once per tube.
+    """Write the counters of the tubes a batch touched.
 
     ``bulk_update`` builds a CASE expression per field and tube; at 20 tubes a batch that cost
-    more than inserting the samples. The values go through each field's own conversion, so
-    SQLite and PostgreSQL store them exactly as the ORM would.
+    more than inserting the samples. On PostgreSQL one ``UPDATE … FROM (VALUES …)`` (each value
+    cast to its column's type), elsewhere one statement sent once per tube. The values go
+    through each field's own conversion, so both store them exactly as the ORM would.
     """
     if not tubes:
         return
     fields = [Tube._meta.get_field(name) for name in TUBE_COUNTERS]
     quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
-        quote(Tube._meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(Tube._meta.pk.column))
+    pk = Tube._meta.pk
     rows = [[f.get_db_prep_save(getattr(tube, f.attname), connection) for f in fields] + [tube.pk] for tube in tubes]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            casts = "(" + ", ".join(f"%s::{f.cast_db_type(connection)}" for f in [*fields, pk]) + ")"
+            names = ", ".join(quote(f.column) for f in [*fields, pk])
+            cursor.execute(
+                "UPDATE {table} t SET {sets} FROM (VALUES {values}) AS v ({names}) WHERE t.{pk} = v.{pk}".format(
+                    table=quote(Tube._meta.db_table), sets=", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields),
+                    values=", ".join([casts] * len(rows)), names=names, pk=quote(pk.column)),
+                [value for row in rows for value in row])
+            return
+        sql = "UPDATE {} SET {} WHERE {} = %s".format(
+            quote(Tube._meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(pk.column))
         cursor.executemany(sql, rows)
 
 

@@ -309,3 +309,39 @@ def test_tube_status_for_the_desk(screening, world):
     with pytest.raises(ScreeningError) as info:
         sampling.tube_status(screening.desk_a, "bad", actor=screening.sampler_a)
     assert info.value.code == "bad_barcode"
+
+
+def test_every_tube_and_visitor_a_batch_writes_is_in_the_change_log(screening):
+    """21 tubes (the rows go as one COPY on PostgreSQL) and a single scan (one INSERT): each
+    touched tube logged with its new slots, the visitor logged with the ID number redacted."""
+    people = screening.people(22)
+    codes = [tube_code() for _ in range(21)]
+    stranger = make_id_number(birth=datetime.date(1970, 5, 5), seq=77)
+    items = [scan(screening.desk_a, code, resident=p.pk) for code, p in zip(codes, people, strict=False)]
+    items.append(scan(screening.desk_a, codes[0], id_number=stranger))
+    assert {r["status"] for r in ingest(items, screening.sampler_a)} == {"created"}
+    single = tube_code()
+    assert ingest([scan(screening.desk_a, single, resident=people[21].pk)], screening.sampler_a)[0]["status"] == "created"
+
+    tube_rows = {e.object_repr: e for e in AuditEntry.objects.filter(model="screening.tube")}
+    assert set(tube_rows) == {*codes, single}
+    first = tube_rows[codes[0]]
+    assert first.changes == {"slots_added": [1, 2], "used": 2, "status": Tube.Status.OPEN}
+    assert (first.actor, first.actor_name, first.action, first.object_id) == (
+        screening.sampler_a, "sampler_a", AuditEntry.Action.UPDATE, str(Tube.objects.get(barcode=codes[0]).pk))
+    assert first.at is not None and tube_rows[single].changes["slots_added"] == [1]
+    visitor_row = AuditEntry.objects.get(model="screening.visitor")
+    assert visitor_row.changes == {"id_number": ["***", "***"]}
+    assert not AuditEntry.objects.filter(changes__icontains=stranger).exists()
+    # The rows themselves, from the batch (many rows) and from the single scan (one INSERT).
+    for sample in (Sample.objects.get(tube__barcode=codes[0], slot=2), Sample.objects.get(tube__barcode=single)):
+        assert (sample.round_id, sample.desk_id, sample.staff_id, sample.source, sample.area_path, sample.counts) == (
+            screening.round.pk, screening.desk_a.pk, screening.sampler_a.pk, Sample.Source.DESK, screening.site_a.area.path, True)
+        assert sample.client_time is not None and sample.created_at is not None and sample.voided_at is None
+    assert Sample.objects.get(tube__barcode=codes[0], slot=2).visitor.id_number == stranger
+
+
+def test_the_batch_writes_every_column_of_a_sample():
+    """The batch builds sample rows itself (sampling._NewSample); a field added to Sample must be
+    added there too, or its value would silently never be written."""
+    assert list(sampling._NewSample.COLUMNS) == [f.attname for f in Sample._meta.concrete_fields]

@@ -117,7 +117,7 @@ def test_home_task_outside_the_samplers_scope_is_unknown(screening, world):
 
 
 def test_street_wide_coverage_counts_the_same_as_narrow(screening, world):
-    """A street-wide round takes the hashed path for a street officer and the indexed one for a
+    """A street-wide round takes the joined path for a street officer and the indexed one for a
     community worker; both count alike."""
     now = timezone.now()
     wide_round = rounds.create_round(name="全街道", areas=[world.street], starts_at=now, ends_at=now + datetime.timedelta(hours=9),
