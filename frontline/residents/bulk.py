@@ -26,13 +26,13 @@ Everything runs in ONE transaction: a failure half-way leaves nothing behind.
 import functools
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frontline.areas import services as area_services
 from frontline.areas.models import Area
-from frontline.core import audit, context
+from frontline.core import audit
 from frontline.core.bulk import chunks, create_objects, insert_rows
 from frontline.core.models import AuditEntry
 from frontline.core.scoping import user_can
@@ -43,35 +43,6 @@ from .services import name_key_rows, sync_area_paths
 
 UPDATE_BATCH = 500
 RESIDENT_COLUMNS = ("name", "id_number", "phone", "sex", "birth_date", "relation", "status", "notes")
-
-
-class _AuditWriter:
-    """Collects audit rows and writes them in batches (``audit.record`` writes one at a time).
-    The rows are exactly what ``audit.record`` writes: same fields, same redaction."""
-
-    COLUMNS = ("actor", "actor_name", "request_id", "source", "action", "model", "object_id",
-               "object_repr", "area_path", "changes", "reason", "at")
-
-    def __init__(self, user, source):
-        self.actor_id = getattr(user, "pk", None)
-        self.actor_name = getattr(user, "username", "") or "system"
-        self.source = source
-        self.request_id = context.request_id()
-        self.at = AuditEntry._meta.get_field("at").get_db_prep_save(timezone.now(), connection)
-        self.changes_field = AuditEntry._meta.get_field("changes")
-        self.pending = []
-
-    def add(self, obj, action, changes, *, area_path, label):
-        self.pending.append((
-            self.actor_id, self.actor_name, self.request_id, self.source, action, obj._meta.label_lower,
-            str(obj.pk), label[:200], area_path, self.changes_field.get_db_prep_save(changes, connection), "", self.at,
-        ))
-        if len(self.pending) >= BATCH:
-            self.flush()
-
-    def flush(self):
-        insert_rows(AuditEntry, self.COLUMNS, self.pending)
-        self.pending = []
 
 
 @functools.lru_cache(maxsize=8)
@@ -115,7 +86,7 @@ def write_plan(plan, *, area, user, result, source="import", progress=None):
         # Imports into overlapping areas run one after another (PostgreSQL; SQLite serialises
         # writers anyway), so two of them cannot both create the same person.
         list(Area.objects.select_for_update().filter(path__in=area.ancestor_paths).order_by("path").values_list("pk"))
-        writer = _AuditWriter(user, source)
+        writer = audit.AuditRows(user, source, batch=BATCH)
         names, paths = dict(plan.area_names), dict(plan.area_paths)
         area_ids = _create_areas(plan.new_areas, user=user, source=source, names=names, paths=paths, result=result)
 
@@ -175,7 +146,7 @@ def _create_households(new_households, resolve, households, names, paths, writer
         create_objects(Household, chunk)
         for household in chunk:
             households[(household.area_id, household.room)] = household.pk
-            writer.add(household, AuditEntry.Action.CREATE, creation_changes(household),
+            writer.add_for(household, AuditEntry.Action.CREATE, creation_changes(household),
                        area_path=paths[household.area_id], label=f"{names.get(household.area_id, '')} {household.room}")
     result.households_created = len(pending)
 
@@ -193,7 +164,7 @@ def _create_residents(records, resolve, households, paths, writer):
     insert_rows(ResidentTag, ("resident", "tag", "date", "detail", "area_path"), tags)
     insert_rows(NameKey, ("resident", "key", "area_path"), name_key_rows(residents, path_of))
     for resident, record in zip(residents, records, strict=True):
-        writer.add(resident, AuditEntry.Action.CREATE, creation_changes(resident, {"tag_list": list(record.tags or ())}),
+        writer.add_for(resident, AuditEntry.Action.CREATE, creation_changes(resident, {"tag_list": list(record.tags or ())}),
                    area_path=path_of[resident.household_id], label=resident.name)
 
 
@@ -252,6 +223,6 @@ def _update_residents(records, resolve, households, paths, writer) -> int:
         insert_rows(NameKey, ("resident", "key", "area_path"), name_key_rows(renamed, path_of))
     for resident, before, new_tags in audits:
         changes = audit.diff(before, _snapshot(resident, new_tags))
-        writer.add(resident, AuditEntry.Action.UPDATE, changes,
+        writer.add_for(resident, AuditEntry.Action.UPDATE, changes,
                    area_path=paths[area_of[resident.household_id]], label=resident.name)
     return len(audits)

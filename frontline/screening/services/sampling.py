@@ -25,7 +25,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from frontline.areas.models import Area
-from frontline.core import context, lean
+from frontline.core import audit, lean
 from frontline.core.bulk import allocate_ids, create_objects, insert_new, insert_rows, row_preparers
 from frontline.core.models import AuditEntry
 from frontline.core.scoping import user_can
@@ -573,17 +573,10 @@ class _Batch:
 
     def _audit(self):
         """One change-log row per tube the batch touched (the samples themselves carry who,
-        where and when), and one per visitor registered and per undo. Written as value rows
-        (``insert_rows``), the same fields ``audit.record`` writes, without a model instance each."""
-        actor = self._actor_or_none()
-        head = (getattr(actor, "pk", None), getattr(actor, "username", "") or "system", context.request_id(), self.source)
-        at = _AUDIT_AT.get_db_prep_save(timezone.now(), connection)
-        rows = []
-
-        def entry(action, model, object_id, object_repr, area_path, changes, reason):
-            rows.append((*head, action, model, object_id, object_repr, area_path,
-                         _AUDIT_CHANGES.get_db_prep_save(changes, connection), reason, at))
-
+        where and when), and one per visitor registered and per undo, as value rows
+        (``audit.AuditRows``), without a model instance each."""
+        rows = audit.AuditRows(self._actor_or_none(), self.source)
+        entry = rows.add
         update, create = AuditEntry.Action.UPDATE, AuditEntry.Action.CREATE
         for tube in self.tubes.values():
             if tube._dirty:
@@ -601,13 +594,7 @@ class _Batch:
             if s._task is not None and s.voided_at is None:
                 entry(update, "screening.hometask", str(s._task.pk), str(s._task.pk), s._task.area_path,
                       {"status": ["open", "done"], "tube": s.tube.barcode}, _("sampled at home"))
-        insert_rows(AuditEntry, AUDIT_COLUMNS, rows)
-
-
-AUDIT_COLUMNS = ("actor", "actor_name", "request_id", "source", "action", "model", "object_id", "object_repr", "area_path",
-                 "changes", "reason", "at")
-_AUDIT_AT = AuditEntry._meta.get_field("at")
-_AUDIT_CHANGES = AuditEntry._meta.get_field("changes")
+        rows.flush()
 
 
 TUBE_COUNTERS = ("used", "capacity", "status", "sealed_at", "sealed_by", "household")
