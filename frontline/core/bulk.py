@@ -84,6 +84,13 @@ _NATIVE_ON_POSTGRESQL = (models.IntegerField, models.BooleanField, models.UUIDFi
                          models.DateField, models.DecimalField, models.FloatField)
 
 
+def _goes_as_is(field, native) -> bool:
+    """Whether ``field``'s Python value goes to the database untouched: plain text, foreign keys,
+    and the field types in ``native`` (the driver adapts them itself)."""
+    return type(field) in (models.CharField, models.TextField) or isinstance(field, models.ForeignKey) or (
+        isinstance(field, native) and type(field).__module__.startswith("django."))
+
+
 def value_getters(model, now):
     """For each concrete field, how to get the value bulk_create would insert: the field's own
     ``pre_save`` (encryption, lookup hashes, phone tail, auto_now) and ``get_db_prep_save``,
@@ -98,8 +105,7 @@ def value_getters(model, now):
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             prepared = field.get_db_prep_save(now, db)
             getters.append((field, lambda obj, f=field, v=prepared: setattr(obj, f.attname, now) or v))
-        elif type(field) in (models.CharField, models.TextField) or isinstance(field, models.ForeignKey) or (
-                isinstance(field, native) and type(field).__module__.startswith("django.")):
+        elif _goes_as_is(field, native):
             getters.append((field, operator.attrgetter(field.attname)))
         else:
             getters.append((field, lambda obj, f=field: f.get_db_prep_save(f.pre_save(obj, True), db)))
@@ -116,8 +122,7 @@ def row_preparers(model, names) -> list:
     preparers = []
     for name in names:
         field = model._meta.get_field(name)
-        if type(field) in (models.CharField, models.TextField) or isinstance(field, models.ForeignKey) or field.primary_key or (
-                isinstance(field, native) and type(field).__module__.startswith("django.")):
+        if field.primary_key or _goes_as_is(field, native):
             preparers.append(None)
         else:
             preparers.append(lambda value, f=field: f.get_db_prep_save(value, db))
