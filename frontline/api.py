@@ -184,18 +184,11 @@ def unknown_endpoint(request, rest=""):
 
 
 def _register_routers():
-    from importlib import import_module
+    from frontline.core.registry import frontline_apps, resolve
 
-    for app in ("areas", "residents", "accounts", "screening", "checkpoints"):
-        try:
-            module = import_module(f"frontline.{app}.api")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"frontline.{app}.api" and exc.name != f"frontline.{app}":
-                raise
-            continue
-        api.add_router(f"/{module.PREFIX}", module.router)
-        for prefix, router in getattr(module, "ROUTERS", {}).items():
-            api.add_router(f"/{prefix}", router)
+    for app in frontline_apps():
+        for prefix, reference in app.api_routers.items():
+            api.add_router(f"/{prefix}", resolve(reference))
 
 
 _register_routers()

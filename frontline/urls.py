@@ -1,24 +1,20 @@
-from importlib import import_module
+"""The URLconf: the admin, the API, accounts, then each Frontline app's pages under its own
+prefix (``FrontlineApp.url_prefix``); core holds the dashboard at /."""
 
 from django.contrib import admin
 from django.urls import include, path
 
 from frontline.api import api, unknown_endpoint
+from frontline.core.registry import frontline_apps
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("api/v1/<path:rest>", unknown_endpoint),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/", include("frontline.accounts.urls")),
 ]
 
-# Each domain app that has pages mounts them under its own prefix; core holds the dashboard at /.
-for app in ("areas", "residents", "screening", "checkpoints"):
-    try:
-        import_module(f"frontline.{app}.urls")
-    except ModuleNotFoundError:
-        continue
-    urlpatterns.append(path(f"{app}/", include(f"frontline.{app}.urls")))
+for app in frontline_apps():
+    if app.url_prefix is not None:
+        urlpatterns.append(path(f"{app.url_prefix}/", include(f"{app.name}.urls")))
 urlpatterns.append(path("", include("frontline.core.urls")))
-

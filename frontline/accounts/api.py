@@ -21,7 +21,6 @@ from .roles import ROLE_ACTIONS, Role, actions_of
 PREFIX = "me"
 router = Router(tags=["accounts"])
 users_router = Router(tags=["accounts"])
-ROUTERS = {"users": users_router}
 
 ALL_ACTIONS = sorted(set().union(*ROLE_ACTIONS.values()))
 

@@ -1,8 +1,12 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from frontline.core.registry import FrontlineApp
 
-class AccountsConfig(AppConfig):
+
+class AccountsConfig(FrontlineApp):
     name = "frontline.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+    order = 10
+    url_prefix = "accounts"
+    api_routers = {"me": "frontline.accounts.api:router", "users": "frontline.accounts.api:users_router"}

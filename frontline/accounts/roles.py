@@ -14,6 +14,8 @@ Actions used across Frontline:
   override  override a gate refusal (checkpoints)
 """
 
+from functools import cache
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -47,5 +49,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 }
 
 
+@cache
 def actions_of(role: str) -> frozenset[str]:
-    return ROLE_ACTIONS.get(role, frozenset())
+    """The role's actions, with those the apps add to it (``FrontlineApp.role_actions``)."""
+    from frontline.core.registry import extra_role_actions
+
+    return ROLE_ACTIONS.get(role, frozenset()) | frozenset(extra_role_actions().get(str(role), ()))

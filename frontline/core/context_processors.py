@@ -1,20 +1,9 @@
-"""The main navigation, filtered by what the user may do. Each app adds its own entries here."""
+"""The main navigation, filtered by what the user may do: each app declares its entries
+(``FrontlineApp.nav``)."""
 
-from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext_lazy as _
+from django.urls import reverse
 
-# (url name, label, action the user must hold somewhere)
-NAV = [
-    ("areas:tree", _("Areas"), "view"),
-    ("residents:list", _("Residents"), "view"),
-    ("residents:households", _("Households"), "view"),
-    ("residents:import", _("Import"), "import"),
-    ("residents:export", _("Export"), "export"),
-    ("screening:index", _("Mass testing"), "view"),
-    ("screening:result_import", _("Import lab results"), "lab"),
-    ("checkpoints:gates", _("Gates"), "gate"),
-    ("checkpoints:stats", _("Gate statistics"), "view"),
-]
+from .registry import nav_entries
 
 
 def nav(request):
@@ -22,11 +11,7 @@ def nav(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = []
-    for name, label, action in NAV:
-        if not user.has_action(action):
-            continue
-        try:
-            items.append({"url": reverse(name), "label": label, "name": name})
-        except NoReverseMatch:
-            continue  # the app's pages are not there yet
+    for entry in nav_entries():
+        if user.has_action(entry.action):
+            items.append({"url": reverse(entry.url_name), "label": entry.label, "name": entry.url_name})
     return {"nav_items": items}

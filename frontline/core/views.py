@@ -71,17 +71,12 @@ class DashboardView(LoginRequiredMixin, TemplateView):
 
 
 def dashboard_panels(user) -> list[dict]:
-    """Panels other apps put on the dashboard: ``frontline.<app>.dashboard.panels(user)`` returns
+    """Panels the apps put on the dashboard (``FrontlineApp.dashboard_panels``): each returns
     dicts with the ``template`` to include (it receives the dict as ``panel``)."""
-    from importlib import import_module
+    from .registry import frontline_apps, resolve
 
     found = []
-    for app in ("screening", "checkpoints"):
-        try:
-            module = import_module(f"frontline.{app}.dashboard")
-        except ModuleNotFoundError as exc:
-            if exc.name not in (f"frontline.{app}", f"frontline.{app}.dashboard"):
-                raise
-            continue
-        found += module.panels(user)
+    for app in frontline_apps():
+        if app.dashboard_panels:
+            found += resolve(app.dashboard_panels)(user)
     return found

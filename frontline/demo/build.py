@@ -5,7 +5,6 @@
 """
 
 import random
-from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -41,9 +40,6 @@ USERS = [
 EXTRA_ROLES = [
     ("lab", "lab", ["运城市"]),
 ]
-
-# Apps that add their own demo data (``frontline.<app>.demo``), in this order.
-DEMO_APPS = ("screening", "checkpoints")
 
 YUNCHENG_COMPOUNDS = [("盐湖区畜牧局家属院", 20), ("动物检疫站家属院", 16), ("煤建公司家属院", 18)]
 XIAN_PHASES = [("香树花城一期", 8), ("香树花城二期", 8), ("香树花城三期", 8)]
@@ -132,20 +128,18 @@ def ensure_users():
     return logins
 
 
-def _demo_module(app):
-    """``frontline.<app>.demo``, or None when the app has none (an error inside it is raised)."""
-    try:
-        return import_module(f"frontline.{app}.demo")
-    except ModuleNotFoundError as exc:
-        if exc.name not in (f"frontline.{app}", f"frontline.{app}.demo"):
-            raise
-        return None
+def demo_builders():
+    """The apps' demo builders (``FrontlineApp.demo_builder``), in ``demo_order``."""
+    from frontline.core.registry import frontline_apps, resolve
+
+    found = [app for app in frontline_apps() if app.demo_builder]
+    return [resolve(app.demo_builder) for app in sorted(found, key=lambda app: app.demo_order)]
 
 
 def build_demo(stdout=None) -> dict:
     """Build the demo; on later runs only reset the logins and add what is missing.
 
-    Other apps add their own data through an optional ``frontline.<app>.demo.build(stdout)``.
+    Other apps add their own data through their ``demo_builder`` (``build(stdout)``).
     The hook is called on every run, inside one transaction, and must itself be idempotent (it
     finds what it made before and adds nothing twice), so a database built before an app had a
     demo gets that app's data on the next run. It returns the places worth visiting:
@@ -161,11 +155,8 @@ def build_demo(stdout=None) -> dict:
         created = True
     logins = ensure_users()
     places = []
-    for app in DEMO_APPS:
-        module = _demo_module(app)
-        if module is None:
-            continue
+    for build in demo_builders():
         # What services store as text (alerts, reasons) is written in the UI's language.
         with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-            places += module.build(stdout=stdout) or []
+            places += build(stdout=stdout) or []
     return {"created": created, "logins": logins, "places": places}

@@ -48,7 +48,6 @@ from frontline.core.models import AuditEntry
 from frontline.core.scoping import user_can
 
 from . import services
-from .households_api import router as households_router
 from .models import Household, Resident
 from .names import normalise_query
 from .schemas import (
@@ -67,7 +66,6 @@ from .schemas import Status as ResidentStatus
 PREFIX = "residents"
 router = Router(tags=["residents"])
 # Further routers of this app, by prefix (frontline/api.py mounts them too).
-ROUTERS = {"households": households_router}
 
 # Documented shapes; the precise rules (birth date, check digit, mobile prefix) are checked by
 # frontline.core.idnumber and phones, whose messages say which rule failed. Spaces, dashes,
