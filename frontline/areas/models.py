@@ -38,6 +38,8 @@ class Area(models.Model):
     notes = models.TextField(_("notes"), blank=True)
 
     scope_path = "path"
+    # "parent" is also a relation of a resident: the change history says which one.
+    history_labels = {"parent": _("parent area")}
     objects = AreaQuerySet.as_manager()
 
     class Meta:

@@ -9,11 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from .audit import REDACTED, history
 from .models import AuditEntry
 
-# Computed values some models add to their snapshots (``audit_extra``).
-EXTRA_LABELS = {"tag_list": _("special groups")}
-# Where a model's verbose name reads wrongly out of context ("parent" is also a relation of a resident).
-MODEL_LABELS = {"areas.area": {"parent": _("parent area")}}
-
 
 @dataclass
 class Change:
@@ -38,11 +33,11 @@ def _field(model, name):
 
 
 def _label(model, name) -> str:
-    override = MODEL_LABELS.get(model._meta.label_lower, {}).get(name)
+    # A model names what its verbose names do not say out of context (``history_labels``: an
+    # area's "parent", the computed values of ``audit_extra``).
+    override = getattr(model, "history_labels", {}).get(name)
     if override:
         return str(override)
-    if name in EXTRA_LABELS:
-        return str(EXTRA_LABELS[name])
     f = _field(model, name)
     return str(f.verbose_name) if f is not None and hasattr(f, "verbose_name") else name
 

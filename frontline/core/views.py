@@ -64,10 +64,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
     template_name = "core/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        from frontline.areas.stats import dashboard_context
-
-        return {**super().get_context_data(**kwargs), **dashboard_context(self.request.user),
-                "panels": dashboard_panels(self.request.user)}
+        return {**super().get_context_data(**kwargs), "panels": dashboard_panels(self.request.user)}
 
 
 def dashboard_panels(user) -> list[dict]:
@@ -79,4 +76,5 @@ def dashboard_panels(user) -> list[dict]:
     for app in frontline_apps():
         if app.dashboard_panels:
             found += resolve(app.dashboard_panels)(user)
-    return found
+    # Alerts first (a panel may ask for its place), then the apps in their order.
+    return sorted(found, key=lambda panel: panel.get("order", 100))

@@ -14,6 +14,7 @@ from django.utils import translation
 from frontline.accounts.models import RoleAssignment, User
 from frontline.areas.models import Area
 from frontline.areas.services import create_area
+from frontline.residents.models import Resident
 
 from . import people
 from .bulk import BulkBuilder
@@ -159,4 +160,4 @@ def build_demo(stdout=None) -> dict:
         # What services store as text (alerts, reasons) is written in the UI's language.
         with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
             places += build(stdout=stdout) or []
-    return {"created": created, "logins": logins, "places": places}
+    return {"created": created, "logins": logins, "places": places, "residents": Resident.objects.count()}

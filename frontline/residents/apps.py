@@ -17,6 +17,7 @@ class ResidentsConfig(FrontlineApp):
         NavEntry("residents:import", _("Import"), "import", order=22),
         NavEntry("residents:export", _("Export"), "export", order=23),
     )
+    dashboard_panels = "frontline.residents.dashboard:panels"
     copied_paths = (
         CopiedPath("residents.NameKey", "resident__household__area__path"),
         CopiedPath("residents.ResidentTag", "resident__household__area__path"),

@@ -76,6 +76,7 @@ class Resident(PersonalIdentity):
 
     audit_exclude = (*PersonalIdentity.audit_exclude, "created_at", "updated_at")
     audit_extra = ("tag_list",)
+    history_labels = {"tag_list": _("special groups")}
     scope_path = "household__area__path"
     objects = ResidentQuerySet.as_manager()
 

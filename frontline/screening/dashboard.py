@@ -9,4 +9,4 @@ def panels(user) -> list[dict]:
     rounds = list(Round.objects.restrict(user).open()[:5])
     if not alerts and not rounds:
         return []
-    return [{"template": "screening/_dashboard.html", "alerts": alerts, "rounds": rounds}]
+    return [{"template": "screening/_dashboard.html", "order": 10, "alerts": alerts, "rounds": rounds}]

@@ -6,7 +6,6 @@ from django.core.management.base import BaseCommand
 
 from frontline.demo.build import build_demo
 from frontline.demo.bulk import generate_city
-from frontline.residents.models import Resident
 
 
 class Command(BaseCommand):
@@ -22,7 +21,7 @@ class Command(BaseCommand):
         if not no_base:
             result = build_demo(stdout=self.stdout)
             if result["created"]:
-                self.stdout.write(self.style.SUCCESS(f"Demo data built: {Resident.objects.count():,} residents."))
+                self.stdout.write(self.style.SUCCESS(f"Demo data built: {result['residents']:,} residents."))
         if size:
             started = time.monotonic()
             made = generate_city(size, street_residents=street_size, stdout=self.stdout)
