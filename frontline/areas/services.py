@@ -92,19 +92,3 @@ def delete_area(area: Area, *, actor=None, source="web") -> None:
         raise ValidationError(_("This area still holds areas or households; move or delete them first."))
     audit.record(area, audit.AuditEntry.Action.DELETE, actor=actor, source=source)
     area.delete()
-
-
-def find_or_create_path(names_by_kind, *, actor=None, source="import", cache=None) -> Area:
-    """Walk (kind, name) pairs from the top, creating missing nodes; used by the import and the demo."""
-    parent = None
-    for kind, name in names_by_kind:
-        key = (parent.pk if parent else None, name)
-        area = cache.get(key) if cache is not None else None
-        if area is None:
-            area = Area.objects.filter(parent=parent, name=name).first()
-            if area is None:
-                area = create_area(name=name, kind=kind, parent=parent, actor=None, source=source)
-            if cache is not None:
-                cache[key] = area
-        parent = area
-    return parent

@@ -22,6 +22,7 @@ from ninja.errors import HttpError
 
 from frontline.api import ERRORS
 from frontline.areas.models import Area
+from frontline.core import validity
 from frontline.core.apikit import Conflict
 from frontline.core.scoping import get_scoped_or_404
 from frontline.residents.models import Household, Resident
@@ -382,7 +383,7 @@ def revoke_exemption(request, exemption_id: RecordId, body: CheckpointReasonIn):
     e = get_scoped_or_404(Exemption.objects.select_related("resident__household__area"), request.user, "view", pk=exemption_id)
     if e.revoked_at:
         raise Conflict(_("Already revoked."))
-    return exemption_out(services.revoke_exemption(e, reason=body.reason, actor=request.user, source="api"))
+    return exemption_out(validity.revoke(e, reason=body.reason, actor=request.user, source="api"))
 
 
 # --- passes --------------------------------------------------------------------------------------
@@ -414,7 +415,7 @@ def revoke_pass(request, pass_id: RecordId, body: CheckpointReasonIn):
     p = get_scoped_or_404(Pass.objects.select_related("household__area"), request.user, "view", pk=pass_id)
     if p.revoked_at:
         raise Conflict(_("Already revoked."))
-    return pass_out(services.revoke_pass(p, reason=body.reason, actor=request.user, source="api"))
+    return pass_out(validity.revoke(p, reason=body.reason, actor=request.user, source="api"))
 
 
 # --- home isolation and errands (seams) ---------------------------------------------------------

@@ -423,7 +423,7 @@ def _decide_resident(gate, resident, direction, checks, now, gate_open, first_te
     if compare_and_set and latest is not None and latest.period_start == policy_obj.period_start(now):
         quota = latest  # read with the policy; its users' names too
     elif compare_and_set:
-        quota = lock_quota(household, policy_obj, now, lock=False)
+        quota = lock_quota(household, policy_obj, now)
     elif tx is not None:
         tx.begin()
         quota = lock_quota(household, policy_obj, now)
@@ -444,19 +444,18 @@ def _decide_resident(gate, resident, direction, checks, now, gate_open, first_te
     return decision, quota
 
 
-def lock_quota(household, policy_obj, now, lock=True) -> HouseholdQuota:
-    """The household's quota row for the period of ``now``, locked until the transaction ends
-    (``lock``; PostgreSQL decisions read it unlocked and write it back by compare-and-set).
+def lock_quota(household, policy_obj, now) -> HouseholdQuota:
+    """The household's quota row for the period of ``now``, created by INSERT … ON CONFLICT DO
+    NOTHING when missing, so two gates creating it at once do not fail.
 
-    Created with INSERT … ON CONFLICT DO NOTHING first, so two gates creating it at once do not
-    fail; then SELECT … FOR UPDATE makes the second wait for the first's commit and read its result.
+    No row lock: PostgreSQL decisions read it and write it back by compare-and-set; on SQLite the
+    transaction (begun IMMEDIATE) holds the database's write lock until the decision commits.
     """
     period = policy_obj.period_start(now)
     names = ["id", "household_id", "policy_id", "period_start", "people"]
     q = lambda n: lean.column(HouseholdQuota, n)  # noqa: E731
-    for_update = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""  # SQLite: the write lock is the transaction's
     locked = (f"SELECT {lean.cols(HouseholdQuota, names)} FROM {lean.table(HouseholdQuota)} "
-              f"WHERE {q('household')} = %s AND {q('policy')} = %s AND {q('period_start')} = %s{for_update}")
+              f"WHERE {q('household')} = %s AND {q('policy')} = %s AND {q('period_start')} = %s")
     params = [household.pk, policy_obj.pk, lean.date_param(period)]
     columns = lean.fields(HouseholdQuota, names)
     rows = lean.select(locked, params, columns)

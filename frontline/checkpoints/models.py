@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontline.core import phones
 from frontline.core.personal import EncryptedField, LookupHashField
+from frontline.core.validity import ValidityWindow
 
 from .querysets import (
     ExemptionQuerySet,
@@ -224,7 +225,7 @@ class HouseholdQuota(models.Model):
         return f"{self.household_id}/{self.policy_id}/{self.period_start}: {self.people}"
 
 
-class Exemption(models.Model):
+class Exemption(ValidityWindow):
     """A resident's own permission to leave despite the policy; never passed to relatives."""
 
     class Kind(models.TextChoices):
@@ -236,13 +237,8 @@ class Exemption(models.Model):
     resident = models.ForeignKey("residents.Resident", on_delete=models.CASCADE, related_name="exemptions")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     evidence = models.CharField(_("evidence"), max_length=200, help_text=_("E.g. the admission ticket number, the hospital appointment."))
-    valid_from = models.DateTimeField(_("valid from"))
-    valid_until = models.DateTimeField(_("valid until"))
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    revoke_reason = models.CharField(max_length=300, blank=True)
 
     scope_path = "resident__household__area__path"
     objects = ExemptionQuerySet.as_manager()
@@ -259,24 +255,18 @@ class Exemption(models.Model):
     def clean(self):
         if not (self.evidence or "").strip():
             raise ValidationError({"evidence": _("Record the evidence (ticket number, appointment, work permit).")})
-        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
-            raise ValidationError({"valid_until": _("The end must come after the start.")})
+        super().clean()
 
     def audit_area_path(self):
         return self.resident.household.area.path
 
 
-class Pass(models.Model):
+class Pass(ValidityWindow):
     """A household's paper pass (出入证) with a signed QR, for people without a smartphone."""
 
     household = models.ForeignKey("residents.Household", on_delete=models.PROTECT, related_name="passes")
-    valid_from = models.DateTimeField(_("valid from"))
-    valid_until = models.DateTimeField(_("valid until"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     issued_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    revoke_reason = models.CharField(max_length=300, blank=True)
 
     scope_path = "household__area__path"
     objects = PassQuerySet.as_manager()
@@ -293,21 +283,8 @@ class Pass(models.Model):
     def number(self) -> str:
         return f"P{self.pk:06d}" if self.pk else "P—"
 
-    def clean(self):
-        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
-            raise ValidationError({"valid_until": _("The end must come after the start.")})
-
     def audit_area_path(self):
         return self.household.area.path
-
-    def state(self, at) -> str:
-        if self.revoked_at is not None:
-            return "revoked"
-        if at < self.valid_from:
-            return "not_yet_valid"
-        if at >= self.valid_until:
-            return "expired"
-        return "valid"
 
 
 class HomeIsolation(models.Model):

@@ -2,6 +2,7 @@ from django.db.models import Q
 
 from frontline.areas.models import PATH_CHUNK
 from frontline.core.scoping import ScopedQuerySet, prefix_q
+from frontline.core.validity import ValidityWindowQuerySet
 
 __all__ = [
     "ScopedQuerySet", "GateQuerySet", "ExitPolicyQuerySet", "ExemptionQuerySet", "PassQuerySet",
@@ -39,14 +40,12 @@ class ExitPolicyQuerySet(ScopedQuerySet):
         )
 
 
-class ExemptionQuerySet(ScopedQuerySet):
-    def valid_at(self, at):
-        return self.filter(revoked_at__isnull=True, valid_from__lte=at, valid_until__gt=at)
+class ExemptionQuerySet(ValidityWindowQuerySet):
+    pass
 
 
-class PassQuerySet(ScopedQuerySet):
-    def valid_at(self, at):
-        return self.filter(revoked_at__isnull=True, valid_from__lte=at, valid_until__gt=at)
+class PassQuerySet(ValidityWindowQuerySet):
+    pass
 
 
 class HomeIsolationQuerySet(ScopedQuerySet):

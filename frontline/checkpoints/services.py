@@ -22,7 +22,6 @@ from .models import (
     Gate,
     HomeIsolation,
     Pass,
-    Passage,
     VehiclePassage,
     Venue,
     VenueScan,
@@ -134,19 +133,6 @@ def grant_exemption(*, resident: Resident, kind, evidence, valid_from, valid_unt
     return exemption
 
 
-@transaction.atomic
-def revoke_exemption(exemption: Exemption, *, reason, actor, source="web") -> Exemption:
-    _require(actor, "change", exemption.resident.household.area.path)
-    reason = _reason(reason)
-    if exemption.revoked_at:
-        raise ValidationError(_("Already revoked."))
-    before = audit.snapshot(exemption)
-    exemption.revoked_at, exemption.revoked_by, exemption.revoke_reason = timezone.now(), _actor(actor), reason
-    exemption.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-    audit.record(exemption, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source, reason=reason)
-    return exemption
-
-
 # --- passes -----------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -156,19 +142,6 @@ def issue_pass(*, household, valid_from=None, valid_until, actor, source="web") 
     gate_pass.full_clean()
     gate_pass.save()
     audit.record(gate_pass, AuditEntry.Action.CREATE, actor=actor, source=source)
-    return gate_pass
-
-
-@transaction.atomic
-def revoke_pass(gate_pass: Pass, *, reason, actor, source="web") -> Pass:
-    _require(actor, "change", gate_pass.household.area.path)
-    reason = _reason(reason)
-    if gate_pass.revoked_at:
-        raise ValidationError(_("Already revoked."))
-    before = audit.snapshot(gate_pass)
-    gate_pass.revoked_at, gate_pass.revoked_by, gate_pass.revoke_reason = timezone.now(), _actor(actor), reason
-    gate_pass.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-    audit.record(gate_pass, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source, reason=reason)
     return gate_pass
 
 
@@ -336,9 +309,3 @@ def record_scan(*, venue, actor, id_number="", phone="", resident_token="", clie
             raise
         return existing, False
     return scan, True
-
-
-# --- reads used by several callers ----------------------------------------------------------------
-
-def passages_of(user, action="view"):
-    return Passage.objects.restrict(user, action)

@@ -126,17 +126,6 @@ def _converters_for(field, db):
     return found
 
 
-def convert(field, value, db=None):
-    """``value`` as read from the database column of ``field``, as the ORM would give it."""
-    if field is None or value is None and field.null:
-        return value
-    db = db or connections[DEFAULT_DB_ALIAS]
-    col, converters = _converters_for(field, db)
-    for converter in converters:
-        value = converter(value, col, db)
-    return value
-
-
 def select(sql: str, params, columns) -> list[tuple]:
     """Rows of ``sql``; ``columns`` gives, per column, the model field whose converters apply
     (None: the value as the driver returns it — ints, strings, booleans as 0/1 on SQLite)."""

@@ -1,25 +1,25 @@
 from django.urls import path
 
-from . import household_views, import_views, views
+from .views import households, imports, residents
 
 app_name = "residents"
 urlpatterns = [
-    path("", views.ResidentListView.as_view(), name="list"),
-    path("<int:pk>/", views.ResidentDetailView.as_view(), name="detail"),
-    path("<int:pk>/edit/", views.ResidentEditView.as_view(), name="edit"),
-    path("<int:pk>/delete/", views.ResidentDeleteView.as_view(), name="delete"),
-    path("<int:pk>/reveal/", views.RevealView.as_view(), name="reveal"),
-    path("households/", household_views.HouseholdListView.as_view(), name="households"),
-    path("households/new/", household_views.HouseholdFormView.as_view(), name="household_create"),
-    path("households/<int:pk>/", household_views.HouseholdDetailView.as_view(), name="household"),
-    path("households/<int:pk>/edit/", household_views.HouseholdFormView.as_view(), name="household_edit"),
-    path("households/<int:pk>/delete/", household_views.HouseholdDeleteView.as_view(), name="household_delete"),
-    path("households/<int:household_pk>/new-resident/", views.ResidentCreateView.as_view(), name="create"),
-    # Ledger import and export (import_views.py)
-    path("import/", import_views.ImportView.as_view(), name="import"),
-    path("import/template.xlsx", import_views.TemplateDownloadView.as_view(), name="import_template"),
-    path("import/<slug:job>/", import_views.ImportResultView.as_view(), name="import_result"),
-    path("import/<slug:job>/progress/", import_views.ImportProgressView.as_view(), name="import_progress"),
-    path("import/<slug:job>/confirm/", import_views.ImportConfirmView.as_view(), name="import_confirm"),
-    path("export/", import_views.ExportView.as_view(), name="export"),
+    path("", residents.ResidentListView.as_view(), name="list"),
+    path("<int:pk>/", residents.ResidentDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", residents.ResidentEditView.as_view(), name="edit"),
+    path("<int:pk>/delete/", residents.ResidentDeleteView.as_view(), name="delete"),
+    path("<int:pk>/reveal/", residents.RevealView.as_view(), name="reveal"),
+    path("households/", households.HouseholdListView.as_view(), name="households"),
+    path("households/new/", households.HouseholdFormView.as_view(), name="household_create"),
+    path("households/<int:pk>/", households.HouseholdDetailView.as_view(), name="household"),
+    path("households/<int:pk>/edit/", households.HouseholdFormView.as_view(), name="household_edit"),
+    path("households/<int:pk>/delete/", households.HouseholdDeleteView.as_view(), name="household_delete"),
+    path("households/<int:household_pk>/new-resident/", residents.ResidentCreateView.as_view(), name="create"),
+    # Ledger import and export (views/imports.py)
+    path("import/", imports.ImportView.as_view(), name="import"),
+    path("import/template.xlsx", imports.TemplateDownloadView.as_view(), name="import_template"),
+    path("import/<slug:job>/", imports.ImportResultView.as_view(), name="import_result"),
+    path("import/<slug:job>/progress/", imports.ImportProgressView.as_view(), name="import_progress"),
+    path("import/<slug:job>/confirm/", imports.ImportConfirmView.as_view(), name="import_confirm"),
+    path("export/", imports.ExportView.as_view(), name="export"),
 ]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from frontline.accounts.models import DeviceToken
 from frontline.checkpoints import services, tokens
 from frontline.checkpoints.models import ErrandRequest, Passage, VehiclePassage, VenueScan
+from frontline.core import validity
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/checkpoints"
@@ -200,7 +201,7 @@ def test_stats_endpoint_counts_per_gate_and_day(world, gate_a, login, policy_on)
 def test_a_revoked_pass_of_another_compound_reveals_nothing_of_that_household(world, gate_a, login):
     other = services.issue_pass(household=world.household_b, valid_until=timezone.now() + datetime.timedelta(days=3),
                                 actor=world.admin)
-    services.revoke_pass(other, reason="遗失", actor=world.admin)
+    validity.revoke(other, reason="遗失", actor=world.admin)
     r = post(login(world.volunteer_a), f"{API}/gates/{gate_a.pk}/identify", {"value": tokens.pass_token(other)}).json()
     assert r["status"] == "refused" and r["preview"]["rule"] == "pass_other_compound"
     assert r["household"] is None and "遗失" not in json.dumps(r)

@@ -16,6 +16,7 @@ from frontline.checkpoints.models import (
     VenueScan,
     Visitor,
 )
+from frontline.core import validity
 from frontline.core.models import AuditEntry
 
 from .helpers import inward, out
@@ -75,7 +76,7 @@ def test_revoked_or_expired_exemption_no_longer_counts(world, gate_a, policy_on,
     now = timezone.now()
     ex = services.grant_exemption(resident=family_a["son"], kind="medical", evidence="医院预约", actor=world.worker_a,
                                   valid_from=now - datetime.timedelta(days=2), valid_until=now + datetime.timedelta(days=2))
-    services.revoke_exemption(ex, reason="预约取消", actor=world.worker_a)
+    validity.revoke(ex, reason="预约取消", actor=world.worker_a)
     assert out(gate_a, world.volunteer_a, family_a["son"].id_number).passage.rule == "sealed"
     with pytest.raises(ValidationError):
         services.grant_exemption(resident=family_a["son"], kind="medical", evidence="", actor=world.worker_a,
@@ -207,7 +208,7 @@ def test_paper_pass_identifies_the_household_then_the_member(world, gate_a, fami
 def test_revoked_and_expired_passes_are_refused_with_their_reason(world, gate_a):
     now = timezone.now()
     revoked = services.issue_pass(household=world.household_a, valid_until=now + datetime.timedelta(days=14), actor=world.worker_a)
-    services.revoke_pass(revoked, reason="证件遗失 补办", actor=world.worker_a)
+    validity.revoke(revoked, reason="证件遗失 补办", actor=world.worker_a)
     p = out(gate_a, world.volunteer_a, tokens.pass_token(revoked)).passage
     assert p.rule == "pass_revoked" and "证件遗失" in p.reason
     expired = services.issue_pass(household=world.household_a, valid_from=now - datetime.timedelta(days=10),

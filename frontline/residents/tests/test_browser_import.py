@@ -1,16 +1,12 @@
 """Import a small ledger with one bad row on a phone: download the template from the page, fill it,
-upload it as a dry run, see the bad row's number and rule, then import the valid row.
-
-The import page belongs to the ledger import work (url ``residents:import``); until it is part of
-the application this test is skipped.
-"""
+upload it as a dry run, see the bad row's number and rule, then import the valid row."""
 
 import datetime
 import re
 
 import openpyxl
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from frontline.residents.models import Resident
@@ -26,10 +22,7 @@ def browser_context_args(browser_context_args, phone_context_args):
 
 @pytest.fixture
 def import_url():
-    try:
-        return reverse("residents:import")
-    except NoReverseMatch:
-        pytest.skip("the import page (residents:import) is not in the application yet")
+    return reverse("residents:import")
 
 
 def fill_template(path, rows):

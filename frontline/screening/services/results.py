@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from frontline.core import audit, context
 from frontline.core.models import AuditEntry
-from frontline.core.scoping import user_can
 
 from .. import barcodes
 from ..models import Alert, ControlFlag, LabResult, RetestItem, Sample, Tube
@@ -332,8 +331,3 @@ def record_retest(item: RetestItem, *, actor, retest_barcode: str, note="", sour
     item.save()
     audit.record(item, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source, reason=_("single-tube retest taken"))
     return item
-
-
-def can_review(actor, tube) -> bool:
-    return actor.is_superuser or user_can(actor, "change", tube.area_path)
-

@@ -2,7 +2,6 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frontline.core import audit
@@ -122,15 +121,6 @@ def add_exemption(round_obj: Round, resident: Resident, *, reason, evidence="", 
 
 
 @transaction.atomic
-def remove_exemption(exemption: Exemption, *, actor=None, reason="", source="web") -> None:
-    require(actor, "change", exemption.area_path)
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the exemption is withdrawn.")})
-    audit.record(exemption, AuditEntry.Action.DELETE, actor=actor, source=source, reason=reason)
-    exemption.delete()
-
-
-@transaction.atomic
 def create_home_task(round_obj: Round, resident: Resident, *, reason, note="", actor=None, source="web") -> HomeTask:
     path = resident.household.area.path
     require(actor, "change", path)
@@ -146,22 +136,6 @@ def create_home_task(round_obj: Round, resident: Resident, *, reason, note="", a
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     audit.record(task, AuditEntry.Action.CREATE, actor=actor, source=source, reason=task.get_reason_display())
-    return task
-
-
-@transaction.atomic
-def cancel_home_task(task: HomeTask, *, actor=None, reason="", source="web") -> HomeTask:
-    require(actor, "change", task.area_path)
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the home sampling is cancelled.")})
-    if task.status != HomeTask.Status.OPEN:
-        raise ValidationError(_("This task is no longer open."))
-    before = audit.snapshot(task)
-    task.status = HomeTask.Status.CANCELLED
-    task.done_at = timezone.now()
-    task.done_by = actor if getattr(actor, "pk", None) else None
-    task.save()
-    audit.record(task, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source, reason=reason)
     return task
 
 

@@ -1,6 +1,6 @@
 """Pages of the checkpoints app: the gate screen, gates, live view and statistics.
 
-Passes, exemptions, policies and the other ledgers are in views_ledgers.py.
+Passes, exemptions, policies and the other ledgers are in ledgers.py.
 """
 
 import datetime
@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 
 from frontline.core.scoping import get_scoped_or_404, user_can
 
-from . import forms, services, stats, tokens
-from .models import Gate, Passage, Venue
-from .policy import RULES, rule_label
-from .qr import qr_svg
+from .. import forms, services, stats, tokens
+from ..models import Gate, Passage, Venue
+from ..policy import RULES, rule_label
+from ..qr import qr_svg
 
 
 def _gate(request, pk, action="view"):

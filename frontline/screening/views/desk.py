@@ -1,5 +1,5 @@
 """Screening pages: the rounds, the sampling desk (the field screen), and the round's work pages
-(coverage, worklists, home sampling, bags, results) in views_round.py."""
+(coverage, worklists, home sampling, bags, results) in rounds.py."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
@@ -10,8 +10,8 @@ from django.views.generic import TemplateView
 
 from frontline.core.scoping import get_scoped_or_404
 
-from . import barcodes
-from .models import Desk, DeskAssignment, Round
+from .. import barcodes
+from ..models import Desk, DeskAssignment, Round
 
 
 class IndexView(LoginRequiredMixin, TemplateView):

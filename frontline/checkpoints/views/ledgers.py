@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from frontline.core import validity
 from frontline.core.scoping import get_scoped_or_404
 
-from . import forms, services
-from .models import ErrandRequest, Exemption, ExitPolicy, HomeIsolation, Pass
-from .pdf import pass_pdf as render_pass_pdf
+from .. import forms, services
+from ..models import ErrandRequest, Exemption, ExitPolicy, HomeIsolation, Pass
+from ..pdf import pass_pdf as render_pass_pdf
 
 LIMIT = 300
 
@@ -86,7 +87,7 @@ def pass_pdf(request, pk):
 @require_POST
 def pass_revoke(request, pk):
     gate_pass = get_scoped_or_404(Pass.objects.select_related("household__area"), request.user, "view", pk=pk)
-    return _with_reason(request, gate_pass, services.revoke_pass, _("Pass revoked."), "checkpoints:passes")
+    return _with_reason(request, gate_pass, validity.revoke, _("Pass revoked."), "checkpoints:passes")
 
 
 # --- exemptions ------------------------------------------------------------------------------------
@@ -113,7 +114,7 @@ def exemption_new(request):
 @require_POST
 def exemption_revoke(request, pk):
     exemption = get_scoped_or_404(Exemption.objects.select_related("resident__household__area"), request.user, "view", pk=pk)
-    return _with_reason(request, exemption, services.revoke_exemption, _("Exemption revoked."), "checkpoints:exemptions")
+    return _with_reason(request, exemption, validity.revoke, _("Exemption revoked."), "checkpoints:exemptions")
 
 
 # --- exit policies ---------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Resident pages: the searchable list, the detail with masked personal data and its audited
-reveal, and the create / edit / delete forms. Households are in household_views.py.
+reveal, and the create / edit / delete forms. Households are in households.py.
 
 Every read starts from ``restrict(user, ...)``: a resident outside the user's scope is 404.
 A resident the user may see but not change (or reveal, or delete) is 403 for that action.
@@ -22,9 +22,9 @@ from frontline.core.history import history_rows
 from frontline.core.scoping import get_scoped_or_404, user_can
 from frontline.core.views import ActionRequiredMixin, LenientPaginationMixin, apply_service_errors, require
 
-from . import services
-from .forms import ReasonForm, ResidentFilterForm, ResidentForm
-from .models import Household, Resident
+from .. import services
+from ..forms import ReasonForm, ResidentFilterForm, ResidentForm
+from ..models import Household, Resident
 
 PER_PAGE = 50
 

@@ -1,26 +1,21 @@
 """Lab results (file import), the conflicts to review, the single-tube retest list, alerts."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
 from frontline.core.scoping import get_scoped_or_404
 
-from . import imports
-from .models import Alert, ControlFlag, LabResult, RetestItem
-from .services import results as result_service
-from .services.common import ScreeningError
-
-
-class ResultFileForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Result file (.csv or .xlsx)"))
+from .. import imports
+from ..forms import ResultFileForm
+from ..models import Alert, ControlFlag, LabResult, RetestItem
+from ..services import results as result_service
+from ..services.common import ScreeningError
 
 
 class ResultImportView(LoginRequiredMixin, TemplateView):

@@ -18,11 +18,11 @@ from frontline.areas.models import Area
 from frontline.core.scoping import get_scoped_or_404, user_can
 from frontline.residents.models import Resident
 
-from . import coverage, exports
-from .models import Bag, Exemption, HomeTask, Lab, Round, SamplingSite, Tube
-from .services import rounds as round_service
-from .services import sampling, transport
-from .services.common import ScreeningError
+from .. import coverage, exports
+from ..models import Bag, Exemption, HomeTask, Lab, Round, SamplingSite, Tube
+from ..services import rounds as round_service
+from ..services import sampling, transport
+from ..services.common import ScreeningError
 
 
 def _error_text(exc) -> str:

@@ -13,10 +13,10 @@ from frontline.core.history import history_rows
 from frontline.core.scoping import get_scoped_or_404, user_can
 from frontline.core.views import ActionRequiredMixin, LenientPaginationMixin, apply_service_errors, require
 
-from . import services
-from .forms import HouseholdFilterForm, HouseholdForm
-from .models import Household, Resident
-from .views import PER_PAGE, household_crumbs
+from .. import services
+from ..forms import HouseholdFilterForm, HouseholdForm
+from ..models import Household, Resident
+from .residents import PER_PAGE, household_crumbs
 
 
 def filter_households(queryset, form):

@@ -1,38 +1,21 @@
 """Planning a round: its areas, window and pooling; its sites, desks and the staff at each desk.
 Forms validate input; the services decide and check scope."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from frontline.areas.models import Area
 from frontline.core.scoping import get_scoped_or_404
 from frontline.core.views import ActionRequiredMixin
 
-from .models import Desk, DeskAssignment, Round, SamplingSite
-from .services import rounds as round_service
-from .views_round import RoundMixin, _error_text
-
-
-class RoundForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
-    areas = forms.ModelMultipleChoiceField(queryset=Area.objects.none(), label=gettext_lazy("Areas in scope"),
-                                           widget=forms.SelectMultiple(attrs={"size": 8}))
-    starts_at = forms.DateTimeField(label=gettext_lazy("Starts"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    ends_at = forms.DateTimeField(label=gettext_lazy("Ends"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    pooling = forms.ChoiceField(label=gettext_lazy("Pooling"), choices=Round.Pooling.choices, initial=Round.Pooling.TEN)
-    notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["areas"].queryset = (Area.objects.restrict(user, "change")
-                                         .filter(kind__in=["street", "community", "compound", "building"]).order_by("path"))
-        self.fields["areas"].label_from_instance = lambda a: ("· " * max(a.depth - 2, 0)) + a.name
+from ..forms import RoundForm
+from ..models import Desk, DeskAssignment, Round, SamplingSite
+from ..services import rounds as round_service
+from .rounds import RoundMixin, _error_text
 
 
 class RoundCreateView(ActionRequiredMixin, TemplateView):

@@ -14,9 +14,9 @@ from django.views.generic import FormView
 from frontline.core.imports import read_upload
 from frontline.core.views import ActionRequiredMixin
 
-from . import import_jobs
-from .import_forms import ExportForm, ImportForm
-from .ledger_export import build_template, export_ledger
+from .. import import_jobs
+from ..import_forms import ExportForm, ImportForm
+from ..ledger_export import build_template, export_ledger
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -1,0 +1,1 @@
+"""The checkpoints pages, one module per subject."""

@@ -1,0 +1,1 @@
+"""The screening pages, one module per subject."""
