@@ -2,14 +2,14 @@
 succeeds. Real concurrent PostgreSQL connections (one per thread); SQLite serialises writers
 anyway, so the test runs only on PostgreSQL."""
 
-import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from frontline.checkpoints import services
 from frontline.checkpoints.models import HouseholdQuota, Passage, ResidentPresence
+from tests.concurrency import run_together
 from tests.factories import make_id_number, resident
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
@@ -19,28 +19,6 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)
 def _postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("needs real concurrent PostgreSQL connections (run with DATABASE_URL=postgres://...)")
-
-
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    results, errors = [None] * len(calls), []
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = call()
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert not errors, errors
-    return results
 
 
 @pytest.fixture
@@ -70,7 +48,7 @@ def test_two_gates_one_last_place_exactly_one_succeeds(world, policy_on, slow_de
     assert services.record_passage(gate=east, actor=world.volunteer_a, direction="out",
                                    value=son.id_number).passage.rule == "quota"
 
-    results = _race([
+    results = run_together([
         lambda: services.record_passage(gate=east, actor=world.volunteer_a, direction="out", value=head.id_number),
         lambda: services.record_passage(gate=west, actor=world.worker_a, direction="out", value=wife.id_number),
     ])
@@ -87,7 +65,7 @@ def test_the_same_offline_passage_replayed_by_two_connections_is_stored_once(wor
     import uuid
 
     cid = uuid.uuid4()
-    results = _race([
+    results = run_together([
         lambda: services.record_passage(gate=gate_a, actor=world.volunteer_a, direction="out",
                                         value=world.resident_a.id_number, client_id=cid)
         for _ in range(3)
@@ -103,7 +81,7 @@ def test_the_same_return_home_replayed_by_two_connections_is_stored_once(world, 
     import uuid
 
     cid = uuid.uuid4()
-    results = _race([
+    results = run_together([
         lambda: services.record_passage(gate=gate_a, actor=world.volunteer_a, direction="in", temperature="36.5",
                                         value=world.resident_a.id_number, client_id=cid)
         for _ in range(3)
@@ -153,7 +131,7 @@ def test_two_gates_the_first_exit_of_a_period_exactly_one_succeeds(world, policy
         return real(**kw)
 
     monkeypatch.setattr(decisions, "_decide_and_record", counted)
-    results = _race([
+    results = run_together([
         lambda: services.record_passage(gate=east, actor=world.volunteer_a, direction="out", value=head.id_number),
         lambda: services.record_passage(gate=west, actor=world.worker_a, direction="out", value=wife.id_number),
     ])

@@ -4,14 +4,14 @@ Two desks scanning into one open tube at the same instant must never pass its ca
 slot twice; a batch replayed by three connections at once must be stored once.
 """
 
-import threading
 import uuid
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from frontline.screening.models import Sample, Tube
 from frontline.screening.services import sampling
+from tests.concurrency import run_together
 
 from .conftest import scan, tube_code
 
@@ -20,29 +20,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent PostgreSQL connections"),
 ]
-
-
-def run_together(jobs):
-    """Run each job in its own thread (its own database connection), released at one instant."""
-    barrier = threading.Barrier(len(jobs))
-    results, errors = [None] * len(jobs), []
-
-    def worker(n, job):
-        try:
-            barrier.wait()
-            results[n] = job()
-        except Exception as exc:  # reported below, so a failure is never silent
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(n, job)) for n, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
-    return results
 
 
 def test_two_desks_into_one_tube_at_the_same_instant(screening):
