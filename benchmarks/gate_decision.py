@@ -47,6 +47,7 @@ def build_world(households: int, per_household: int):
     from frontline.accounts.models import DeviceToken, RoleAssignment, User
     from frontline.areas.services import create_area
     from frontline.checkpoints import services
+    from frontline.core.access import system_actor
     from frontline.residents.models import Household, Resident
     from frontline.residents.services import name_keys_for
     from tests.factories import make_id_number
@@ -54,12 +55,12 @@ def build_world(households: int, per_household: int):
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
     admin = User.objects.create_superuser("bench-admin", "", "bench-password-1")
-    city = create_area(name="基准市", kind="city")
-    street = create_area(name="基准街道", kind="street", parent=create_area(name="基准区", kind="district", parent=city))
-    community = create_area(name="基准社区", kind="community", parent=street)
-    compound = create_area(name="基准小区", kind="compound", parent=community)
-    units = [create_area(name=f"{b}号楼", kind="building", parent=compound) for b in range(1, 11)]
-    units = [create_area(name="1单元", kind="unit", parent=b) for b in units]
+    city = create_area(name="基准市", kind="city", actor=system_actor("benchmark"))
+    street = create_area(name="基准街道", kind="street", parent=create_area(name="基准区", kind="district", parent=city, actor=system_actor("benchmark")), actor=system_actor("benchmark"))
+    community = create_area(name="基准社区", kind="community", parent=street, actor=system_actor("benchmark"))
+    compound = create_area(name="基准小区", kind="compound", parent=community, actor=system_actor("benchmark"))
+    units = [create_area(name=f"{b}号楼", kind="building", parent=compound, actor=system_actor("benchmark")) for b in range(1, 11)]
+    units = [create_area(name="1单元", kind="unit", parent=b, actor=system_actor("benchmark")) for b in units]
     homes = Household.objects.bulk_create(
         [Household(area=units[i % len(units)], room=f"{i // len(units) + 1:04d}") for i in range(households)]
     )

@@ -46,13 +46,14 @@ def prepare(venue_count):
     from frontline.areas.models import Area
     from frontline.areas.services import create_area
     from frontline.checkpoints.models import Venue
+    from frontline.core.access import system_actor
 
     call_command("migrate", verbosity=0)
     area = Area.objects.filter(name="基准场所区", kind="compound").first()
     if area is None:
-        city = create_area(name="基准场所市", kind="city")
-        community = create_area(name="基准场所社区", kind="community", parent=city)
-        area = create_area(name="基准场所区", kind="compound", parent=community)
+        city = create_area(name="基准场所市", kind="city", actor=system_actor("benchmark"))
+        community = create_area(name="基准场所社区", kind="community", parent=city, actor=system_actor("benchmark"))
+        area = create_area(name="基准场所区", kind="compound", parent=community, actor=system_actor("benchmark"))
     have = Venue.objects.filter(area=area).count()
     Venue.objects.bulk_create([Venue(area=area, name=f"店{i}", kind="shop") for i in range(have, venue_count)])
     return list(Venue.objects.filter(area=area).values_list("pk", flat=True)[:venue_count])

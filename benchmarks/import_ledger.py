@@ -85,17 +85,18 @@ def write_ledger(path: Path, n: int):
 
 def build_tree():
     from frontline.areas.services import create_area
+    from frontline.core.access import system_actor
 
-    city = create_area(name="基准市", kind="city")
-    district = create_area(name="基准区", kind="district", parent=city)
-    street = create_area(name="基准街道", kind="street", parent=district)
-    community = create_area(name="基准社区", kind="community", parent=street)
+    city = create_area(name="基准市", kind="city", actor=system_actor("benchmark"))
+    district = create_area(name="基准区", kind="district", parent=city, actor=system_actor("benchmark"))
+    street = create_area(name="基准街道", kind="street", parent=district, actor=system_actor("benchmark"))
+    community = create_area(name="基准社区", kind="community", parent=street, actor=system_actor("benchmark"))
     for c in range(3):
-        compound = create_area(name=f"小区{c + 1}", kind="compound", parent=community)
+        compound = create_area(name=f"小区{c + 1}", kind="compound", parent=community, actor=system_actor("benchmark"))
         for b in range(20):
-            building = create_area(name=f"{b + 1}号楼", kind="building", parent=compound)
+            building = create_area(name=f"{b + 1}号楼", kind="building", parent=compound, actor=system_actor("benchmark"))
             for u in range(4):
-                create_area(name=f"{u + 1}单元", kind="unit", parent=building)
+                create_area(name=f"{u + 1}单元", kind="unit", parent=building, actor=system_actor("benchmark"))
     return community
 
 
@@ -113,12 +114,13 @@ def child(path: str, area_id: int):
 
     django.setup()
     from frontline.areas.models import Area
+    from frontline.core.access import system_actor
     from frontline.residents.ledger import import_ledger
 
     area = Area.objects.get(pk=area_id)
     baseline = rss_mb()
     started, cpu = time.perf_counter(), time.process_time()
-    result = import_ledger(path, area=area, user=None, dry_run=False, filename=Path(path).name)
+    result = import_ledger(path, area=area, actor=system_actor("benchmark"), dry_run=False, filename=Path(path).name)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(json.dumps({
         "seconds": seconds, "cpu_seconds": cpu, "rows": result.rows, "created": result.created, "updated": result.updated,

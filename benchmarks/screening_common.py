@@ -113,17 +113,18 @@ def open_round(areas, *, pooling="10", sites=1, desks_per_site=1, label="bench")
 
     from django.utils import timezone
 
+    from frontline.core.access import system_actor
     from frontline.screening.models import Round
     from frontline.screening.services import rounds
 
     now = timezone.now()
     round_obj = rounds.create_round(name=f"{label} {uuid.uuid4().hex[:6]}", areas=areas, starts_at=now - datetime.timedelta(hours=1),
-                                    ends_at=now + datetime.timedelta(hours=23), pooling=pooling)
-    rounds.set_round_status(round_obj, Round.Status.OPEN)
+                                    ends_at=now + datetime.timedelta(hours=23), pooling=pooling, actor=system_actor("benchmark"))
+    rounds.set_round_status(round_obj, Round.Status.OPEN, actor=system_actor("benchmark"))
     desks = []
     for s in range(sites):
-        site = rounds.add_site(round_obj, area=areas[0], name=f"采样点{s + 1}")
-        desks += [rounds.add_desk(site, name=f"{d + 1}号台") for d in range(desks_per_site)]
+        site = rounds.add_site(round_obj, area=areas[0], name=f"采样点{s + 1}", actor=system_actor("benchmark"))
+        desks += [rounds.add_desk(site, name=f"{d + 1}号台", actor=system_actor("benchmark")) for d in range(desks_per_site)]
     return round_obj, desks
 
 

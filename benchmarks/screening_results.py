@@ -33,6 +33,7 @@ def main():
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from frontline.core.access import system_actor
     from frontline.residents.models import Resident
     from frontline.screening import imports
     from frontline.screening.models import Alert, LabResult, RetestItem, Sample, Tube
@@ -40,7 +41,7 @@ def main():
 
     street = common.street(args.street)
     lab_user = common.user("bench_lab", "lab", street)
-    lab = rounds.create_lab(name=f"基准实验室{random.randrange(10**6)}", code=f"B{random.randrange(10**6)}", members=[lab_user])
+    lab = rounds.create_lab(name=f"基准实验室{random.randrange(10**6)}", code=f"B{random.randrange(10**6)}", members=[lab_user], actor=system_actor("benchmark"))
     round_obj, [desk] = common.open_round([street], label="results")
     print(common.describe_database())
 

@@ -12,9 +12,13 @@ import factory
 from frontline.accounts.models import RoleAssignment, User
 from frontline.areas import services as area_services
 from frontline.core import idnumber
+from frontline.core.access import system_actor
 from frontline.residents import services as resident_services
 
 PASSWORD = "frontline-test-pw"
+
+# The actor of the fixtures the factories build: recorded as "system:test" in the change log.
+SYSTEM = system_actor("test")
 
 
 def make_id_number(birth: datetime.date | None = None, sex: str | None = None, area: str = "610103", seq: int | None = None) -> str:
@@ -54,16 +58,18 @@ def grant(user, role, area):
     return user
 
 
-def area(name, kind, parent=None):
-    return area_services.create_area(name=name, kind=kind, parent=parent)
+def area(name, kind, parent=None, actor=SYSTEM):
+    return area_services.create_area(name=name, kind=kind, parent=parent, actor=actor)
 
 
 def household(area_obj, room="101", **kw):
+    kw.setdefault("actor", SYSTEM)
     return resident_services.create_household(area=area_obj, room=room, **kw)
 
 
 def resident(household_obj, name="张三", **kw):
     kw.setdefault("id_number", make_id_number(seq=next(_seq)))
+    kw.setdefault("actor", SYSTEM)
     return resident_services.create_resident(household=household_obj, name=name, **kw)
 
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frontline.core import audit
+from frontline.core.access import require_actor
 from frontline.core.models import AuditEntry
 from frontline.core.scoping import user_can
 
@@ -44,6 +45,7 @@ def issue_token(user: User, name: str, *, actor: User, source="web", by_device=F
     """
     if by_device:
         raise PermissionDenied(_("A device token cannot issue tokens. Sign in with your password to add a device."))
+    require_actor(actor)
     if not may_manage(actor, user):
         raise PermissionDenied(_("You may not manage this user's devices."))
     token, key = DeviceToken.issue(user, name.strip())
@@ -55,6 +57,7 @@ def issue_token(user: User, name: str, *, actor: User, source="web", by_device=F
 @transaction.atomic
 def revoke_token(token: DeviceToken, *, actor: User, source="web") -> DeviceToken:
     """Revoke ``token`` at once; requests presenting it answer 401 from now on. Revoking twice is harmless."""
+    require_actor(actor)
     if not may_manage(actor, token.user):
         raise PermissionDenied(_("You may not manage this user's devices."))
     token = DeviceToken.objects.select_for_update().get(pk=token.pk)

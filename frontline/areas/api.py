@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from frontline.core.access import require
 from frontline.core.apikit import (
     ERRORS,
     MAX_ID,
@@ -29,7 +30,6 @@ from frontline.core.apikit import (
     invalid,
     keyset_page,
     name_text,
-    require,
     text,
 )
 

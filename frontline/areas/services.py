@@ -6,9 +6,11 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from frontline.core import audit
-from frontline.core.scoping import path_q, user_can
+from frontline.core.access import require, require_actor
+from frontline.core.scoping import path_q
 
 from .models import PATH_CHUNK, Area
 
@@ -21,18 +23,17 @@ def _chunk(pk: int) -> str:
     return str(pk).zfill(PATH_CHUNK)
 
 
-def _check(actor, action, path):
-    if actor is not None and not user_can(actor, action, path):
-        raise PermissionDenied(_("You may not change this area."))
+NOT_YOURS = gettext_lazy("You may not change this area.")
 
 
 @transaction.atomic
-def create_area(*, name, kind, parent=None, code="", notes="", actor=None, source="web", log=True) -> Area:
+def create_area(*, name, kind, parent=None, code="", notes="", actor, source="web", log=True) -> Area:
     if parent is None:
-        if actor is not None and not actor.is_superuser:
+        require_actor(actor)
+        if not actor.is_superuser:
             raise PermissionDenied(_("Only an administrator creates a top-level area."))
     else:
-        _check(actor, "change", parent.path)
+        require(actor, "change", parent.path, NOT_YOURS)
     area = Area(name=name.strip(), kind=kind, parent=parent, code=code, notes=notes, path="pending")
     area.full_clean(exclude=["path"])
     area.path = f"tmp-{id(area)}"
@@ -46,8 +47,8 @@ def create_area(*, name, kind, parent=None, code="", notes="", actor=None, sourc
 
 
 @transaction.atomic
-def update_area(area: Area, *, actor=None, source="web", **fields) -> Area:
-    _check(actor, "change", area.path)
+def update_area(area: Area, *, actor, source="web", **fields) -> Area:
+    require(actor, "change", area.path, NOT_YOURS)
     before = audit.snapshot(area)
     for key in ("name", "code", "notes"):
         if key in fields:
@@ -59,9 +60,9 @@ def update_area(area: Area, *, actor=None, source="web", **fields) -> Area:
 
 
 @transaction.atomic
-def move_area(area: Area, new_parent: Area, *, actor=None, source="web") -> Area:
-    _check(actor, "change", area.path)
-    _check(actor, "change", new_parent.path)
+def move_area(area: Area, new_parent: Area, *, actor, source="web") -> Area:
+    require(actor, "change", area.path, NOT_YOURS)
+    require(actor, "change", new_parent.path, NOT_YOURS)
     if new_parent.path.startswith(area.path):
         raise ValidationError(_("An area cannot move inside itself."))
     if Area.LEVELS.index(area.kind) <= Area.LEVELS.index(new_parent.kind):
@@ -86,8 +87,8 @@ def move_area(area: Area, new_parent: Area, *, actor=None, source="web") -> Area
 
 
 @transaction.atomic
-def delete_area(area: Area, *, actor=None, source="web") -> None:
-    _check(actor, "delete", area.path)
+def delete_area(area: Area, *, actor, source="web") -> None:
+    require(actor, "delete", area.path, NOT_YOURS)
     if area.children.exists() or area.households.exists():
         raise ValidationError(_("This area still holds areas or households; move or delete them first."))
     audit.record(area, audit.AuditEntry.Action.DELETE, actor=actor, source=source)

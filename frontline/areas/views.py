@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
+from frontline.core.access import require
 from frontline.core.history import history_rows
 from frontline.core.scoping import get_scoped_or_404, user_can
-from frontline.core.views import ActionRequiredMixin, apply_service_errors, require
+from frontline.core.views import ActionRequiredMixin, apply_service_errors
 from frontline.residents.models import Household
 
 from . import services

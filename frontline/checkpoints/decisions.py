@@ -17,14 +17,16 @@ import contextlib
 import uuid
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from frontline.areas.models import Area
 from frontline.core import audit, lean, phones
+from frontline.core.access import person, require
 from frontline.core.models import AuditEntry
 from frontline.core.scoping import user_can
 from frontline.residents.models import Household, Resident
@@ -56,9 +58,12 @@ class PassageResult:
     identity: Identity | None = None
 
 
+NOT_ON_DUTY = gettext_lazy("You are not on duty at this gate.")
+
+
 def require_gate(actor, gate, action="gate"):
-    if actor is None or not user_can(actor, action, gate.compound.path):
-        raise PermissionDenied(_("You are not on duty at this gate."))
+    """``core.access.require`` on the gate's compound, refused in the gate's own words."""
+    require(actor, action, gate.compound.path, NOT_ON_DUTY)
 
 
 _GATE = ["id", "compound_id", "name", "opens_at", "closes_at", "active"]
@@ -300,13 +305,13 @@ def _visitor_from(gate, data, actor) -> Visitor:
             raise ValidationError({"host_household": _("The host household is not in this compound.")})
     return Visitor.objects.create(
         compound_id=gate.compound_id, kind=kind, name=name[:60], phone=phone, reason=str(data.get("reason") or "")[:200],
-        host_household=host, created_by=actor if getattr(actor, "pk", None) else None,
+        host_household=host, created_by=person(actor),
     )
 
 
 def _decide_and_record(*, gate, actor, direction, ident, visitor, checks, first, client_id, client_time, offline, now, tx):
     passage = Passage(
-        gate=gate, direction=direction, at=now, client_time=client_time, staff=actor, health_code=checks.health_code,
+        gate=gate, direction=direction, at=now, client_time=client_time, staff=person(actor), health_code=checks.health_code,
         travel_risk=checks.travel_risk, temperature=checks.temperature, client_id=client_id,
         decided_offline=bool(offline),
     )
@@ -527,7 +532,7 @@ def override_passage(passage: Passage, *, actor, reason: str, source="web") -> P
         raise ValidationError(_("This refusal was already overridden."))
     before = audit.snapshot(passage)
     now = timezone.now()
-    passage.overridden_by, passage.overridden_at, passage.override_reason = actor, now, reason[:300]
+    passage.overridden_by, passage.overridden_at, passage.override_reason = person(actor), now, reason[:300]
     passage.save(update_fields=["overridden_by", "overridden_at", "override_reason"])
     _after_allowed(passage, now)
     audit.record(passage, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source,

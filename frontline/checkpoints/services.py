@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frontline.core import audit, idnumber, personal, phones
+from frontline.core.access import can, person, require, require_actor
 from frontline.core.models import AuditEntry
-from frontline.core.scoping import user_can
 from frontline.residents.models import Resident
 
 from . import tokens
@@ -28,11 +28,6 @@ from .models import (
 )
 
 
-def _require(actor, action, path, message=None):
-    if actor is None or not user_can(actor, action, path):
-        raise PermissionDenied(message or _("You may not do this here."))
-
-
 def _reason(reason, field="reason"):
     reason = (reason or "").strip()
     if not reason:
@@ -40,15 +35,11 @@ def _reason(reason, field="reason"):
     return reason[:300]
 
 
-def _actor(actor):
-    return actor if getattr(actor, "pk", None) else None
-
-
 # --- gates and venues -------------------------------------------------------------------------
 
 @transaction.atomic
 def create_gate(*, compound, name, opens_at=None, closes_at=None, notes="", actor, source="web") -> Gate:
-    _require(actor, "change", compound.path)
+    require(actor, "change", compound.path)
     gate = Gate(compound=compound, name=(name or "").strip(), opens_at=opens_at, closes_at=closes_at, notes=notes)
     gate.full_clean()
     gate.save()
@@ -59,7 +50,7 @@ def create_gate(*, compound, name, opens_at=None, closes_at=None, notes="", acto
 
 @transaction.atomic
 def update_gate(gate: Gate, *, actor, source="web", **fields) -> Gate:
-    _require(actor, "change", gate.compound.path)
+    require(actor, "change", gate.compound.path)
     before = audit.snapshot(gate)
     for key in ("name", "opens_at", "closes_at", "active", "notes"):
         if key in fields:
@@ -79,7 +70,7 @@ def gate_venue(gate: Gate) -> Venue:
 
 @transaction.atomic
 def create_venue(*, area, name, kind=Venue.Kind.SHOP, actor, source="web") -> Venue:
-    _require(actor, "change", area.path)
+    require(actor, "change", area.path)
     venue = Venue(area=area, name=(name or "").strip(), kind=kind)
     venue.full_clean(exclude=["gate"])
     venue.save()
@@ -93,10 +84,10 @@ def create_venue(*, area, name, kind=Venue.Kind.SHOP, actor, source="web") -> Ve
 def set_policy(*, area, mode, effective_from=None, effective_until=None, quota_people=None, quota_days=None,
                reason="", actor, source="web") -> ExitPolicy:
     """Put an exit policy in force on ``area`` (and its subtree, unless a deeper area has its own)."""
-    _require(actor, "manage", area.path, _("Only the command post sets exit policy here."))
+    require(actor, "manage", area.path, _("Only the command post sets exit policy here."))
     policy = ExitPolicy(
         area=area, mode=mode, effective_from=effective_from or timezone.now(), effective_until=effective_until,
-        quota_people=quota_people, quota_days=quota_days, reason=(reason or "").strip(), set_by=_actor(actor),
+        quota_people=quota_people, quota_days=quota_days, reason=(reason or "").strip(), set_by=person(actor),
     )
     policy.full_clean()
     policy.save()
@@ -106,7 +97,7 @@ def set_policy(*, area, mode, effective_from=None, effective_until=None, quota_p
 
 @transaction.atomic
 def end_policy(policy: ExitPolicy, *, at=None, reason, actor, source="web") -> ExitPolicy:
-    _require(actor, "manage", policy.area.path, _("Only the command post sets exit policy here."))
+    require(actor, "manage", policy.area.path, _("Only the command post sets exit policy here."))
     reason = _reason(reason)
     at = at or timezone.now()
     if policy.effective_until is not None and policy.effective_until <= at:
@@ -124,9 +115,9 @@ def end_policy(policy: ExitPolicy, *, at=None, reason, actor, source="web") -> E
 def grant_exemption(*, resident: Resident, kind, evidence, valid_from, valid_until, actor, source="web") -> Exemption:
     """An exemption is the resident's own: it never lets a relative out (a parent does not go
     out on the child's admission ticket)."""
-    _require(actor, "change", resident.household.area.path)
+    require(actor, "change", resident.household.area.path)
     exemption = Exemption(resident=resident, kind=kind, evidence=(evidence or "").strip(), valid_from=valid_from,
-                          valid_until=valid_until, granted_by=_actor(actor))
+                          valid_until=valid_until, granted_by=person(actor))
     exemption.full_clean()
     exemption.save()
     audit.record(exemption, AuditEntry.Action.CREATE, actor=actor, source=source, reason=exemption.evidence)
@@ -137,8 +128,8 @@ def grant_exemption(*, resident: Resident, kind, evidence, valid_from, valid_unt
 
 @transaction.atomic
 def issue_pass(*, household, valid_from=None, valid_until, actor, source="web") -> Pass:
-    _require(actor, "change", household.area.path)
-    gate_pass = Pass(household=household, valid_from=valid_from or timezone.now(), valid_until=valid_until, issued_by=_actor(actor))
+    require(actor, "change", household.area.path)
+    gate_pass = Pass(household=household, valid_from=valid_from or timezone.now(), valid_until=valid_until, issued_by=person(actor))
     gate_pass.full_clean()
     gate_pass.save()
     audit.record(gate_pass, AuditEntry.Action.CREATE, actor=actor, source=source)
@@ -153,9 +144,9 @@ def is_isolated(resident, at=None) -> bool:
 
 @transaction.atomic
 def set_home_isolation(*, resident, start=None, end, reason, actor, source="web") -> HomeIsolation:
-    _require(actor, "change", resident.household.area.path)
+    require(actor, "change", resident.household.area.path)
     iso = HomeIsolation(resident=resident, start=start or timezone.now(), end=end, reason=(reason or "").strip(),
-                        set_by=_actor(actor))
+                        set_by=person(actor))
     iso.full_clean()
     iso.save()
     audit.record(iso, AuditEntry.Action.CREATE, actor=actor, source=source, reason=iso.reason)
@@ -164,12 +155,12 @@ def set_home_isolation(*, resident, start=None, end, reason, actor, source="web"
 
 @transaction.atomic
 def lift_home_isolation(iso: HomeIsolation, *, reason, actor, source="web") -> HomeIsolation:
-    _require(actor, "change", iso.resident.household.area.path)
+    require(actor, "change", iso.resident.household.area.path)
     reason = _reason(reason)
     if iso.lifted_at:
         raise ValidationError(_("Already lifted."))
     before = audit.snapshot(iso)
-    iso.lifted_at, iso.lifted_by, iso.lift_reason = timezone.now(), _actor(actor), reason
+    iso.lifted_at, iso.lifted_by, iso.lift_reason = timezone.now(), person(actor), reason
     iso.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
     audit.record(iso, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source, reason=reason)
     return iso
@@ -180,7 +171,8 @@ def lift_home_isolation(iso: HomeIsolation, *, reason, actor, source="web") -> H
 def log_errand(*, resident, what, actor, passage=None, client_id=None, source="web") -> tuple[ErrandRequest, bool]:
     """One tap at the gate: the isolated resident is refused, and staff fetch it instead."""
     path = resident.household.area.path
-    if actor is None or not (user_can(actor, "gate", path) or user_can(actor, "change", path)):
+    require_actor(actor)
+    if not (can(actor, "gate", path) or can(actor, "change", path)):
         raise PermissionDenied(_("You may not do this here."))
     what = (what or "").strip() or _("(to be asked by phone)")
     client_id = clean_uuid(client_id)
@@ -191,7 +183,7 @@ def log_errand(*, resident, what, actor, passage=None, client_id=None, source="w
     try:
         with transaction.atomic():
             errand = ErrandRequest.objects.create(resident=resident, what=what[:300], passage=passage,
-                                                  created_by=_actor(actor), client_id=client_id)
+                                                  created_by=person(actor), client_id=client_id)
             audit.record(errand, AuditEntry.Action.CREATE, actor=actor, source=source, reason=what[:300])
     except IntegrityError:
         existing = ErrandRequest.objects.filter(client_id=client_id).first() if client_id else None
@@ -235,7 +227,7 @@ def record_vehicle(*, gate, actor, direction, plate, purpose, driver="", decisio
             row = VehiclePassage.objects.create(
                 gate=gate, direction=direction, plate=plate, driver=(driver or "").strip()[:60], purpose=purpose[:200],
                 decision=decision, reason=(reason or "").strip()[:300], at=now or timezone.now(), client_time=client_time,
-                staff=_actor(actor), client_id=client_id, decided_offline=bool(offline),
+                staff=person(actor), client_id=client_id, decided_offline=bool(offline),
             )
     except IntegrityError:
         existing = VehiclePassage.objects.filter(client_id=client_id).first() if client_id else None
@@ -294,7 +286,7 @@ def venue_from_token(raw) -> Venue:
 def record_scan(*, venue, actor, id_number="", phone="", resident_token="", client_id=None, client_time=None,
                 now=None) -> tuple[VenueScan, bool]:
     """A check-in at a venue. The server's time is the scan time; the phone's is kept beside it."""
-    _require(actor, "gate", venue.area.path, _("You may not record scans for this venue."))
+    require(actor, "gate", venue.area.path, _("You may not record scans for this venue."))
     digest, resident = person_hash(id_number=id_number, phone=phone, resident_token=resident_token)
     client_id = clean_uuid(client_id)
     if client_id and (existing := VenueScan.objects.filter(client_id=client_id).first()):

@@ -50,6 +50,9 @@ class SystemActor:
     def get_username(self):
         return self.username
 
+    def forget_scope(self):
+        pass
+
 
 def system_actor(name: str) -> SystemActor:
     return SystemActor(name)
@@ -57,6 +60,12 @@ def system_actor(name: str) -> SystemActor:
 
 def is_system(actor) -> bool:
     return getattr(actor, "is_system", False) is True
+
+
+def person(actor):
+    """The ``User`` behind ``actor`` for a foreign key (created_by, done_by...); None for a
+    system actor, which the change log records by name instead."""
+    return None if is_system(actor) or not getattr(actor, "pk", None) else actor
 
 
 def path_of(target) -> str:
@@ -84,10 +93,18 @@ def can(actor, action: str, target) -> bool:
     return user_can(actor, action, path_of(target))
 
 
+def require_actor(actor) -> None:
+    """For a service whose permission lies elsewhere (a ``restrict`` on what it reads, a
+    check made by its caller): still, somebody must be named."""
+    if actor is None:
+        raise PermissionDenied(_("No acting user was given."))
+
+
 def require(actor, action: str, target, message=None) -> None:
     """Raise PermissionDenied unless ``actor`` may do ``action`` on ``target`` (a record or an
     area path). No actor is a programming error, refused like any other denial."""
-    if actor is None:
-        raise PermissionDenied(_("No acting user was given."))
+    require_actor(actor)
     if not can(actor, action, target):
-        raise PermissionDenied(message or _("Your role does not allow this action (%(action)s) here.") % {"action": action})
+        if message is None:
+            message = _("Your role does not allow this action (%(action)s) here.") % {"action": action}
+        raise PermissionDenied(message)

@@ -8,7 +8,7 @@ pagination, the change-log schema, and the 404-then-403 permission check.
 import datetime
 from typing import Annotated, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -18,7 +18,6 @@ from ninja.errors import HttpError
 from pydantic import BaseModel, BeforeValidator, StrictInt, StringConstraints, model_validator
 
 from frontline.core.models import AuditEntry
-from frontline.core.scoping import user_can
 
 
 class Out(BaseModel):
@@ -139,12 +138,6 @@ def get_visible(queryset, user, **lookup):
         return queryset.restrict(user, "view").get(**lookup)
     except queryset.model.DoesNotExist:
         raise Http404 from None
-
-
-def require(user, action: str, path: str) -> None:
-    """403 for a record the user can see but whose role does not grant ``action`` there."""
-    if not user_can(user, action, path):
-        raise PermissionDenied(_("Your role does not allow this action (%(action)s) here.") % {"action": action})
 
 
 # --- pagination ---------------------------------------------------------------------------------

@@ -65,8 +65,12 @@ def area_path_of(obj) -> str:
     return method() if method is not None else obj.area_path
 
 
-def record(obj, action, *, actor=None, before=None, source="web", reason="", area_path=None, changes=None):
-    """Append one audit row for ``obj``; ``before`` is the snapshot taken before an update."""
+def record(obj, action, *, actor, before=None, source="web", reason="", area_path=None, changes=None):
+    """Append one audit row for ``obj``; ``before`` is the snapshot taken before an update.
+    ``actor`` is a user or a system actor (``core.access.system_actor``), never None."""
+    from .access import require_actor
+
+    require_actor(actor)
     if changes is None:
         if action == AuditEntry.Action.CREATE:
             changes = diff({}, snapshot(obj))
@@ -105,6 +109,10 @@ class AuditRows:
     def __init__(self, actor, source, *, batch=None):
         from django.db import connection
         from django.utils import timezone
+
+        from .access import require_actor
+
+        require_actor(actor)
 
         self.head = (getattr(actor, "pk", None), getattr(actor, "username", "") or "system", context.request_id(), source)
         self.connection = connection

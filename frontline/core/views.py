@@ -4,8 +4,6 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.views.generic import TemplateView
 
-from frontline.core.scoping import user_can
-
 
 class ScopedViewMixin(LoginRequiredMixin):
     """Applies ``restrict(user, action)`` to the view's queryset; outside scope is 404."""
@@ -35,12 +33,6 @@ class LenientPaginationMixin:
         paginator = self.get_paginator(queryset, page_size)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
-
-
-def require(user, action: str, path: str) -> None:
-    """403 for a record the user may see (it is in their view scope) but not act on."""
-    if not user_can(user, action, path):
-        raise PermissionDenied
 
 
 def apply_service_errors(form, exc) -> None:

@@ -14,6 +14,7 @@ from django.utils import translation
 from frontline.accounts.models import RoleAssignment, User
 from frontline.areas.models import Area
 from frontline.areas.services import create_area
+from frontline.core.access import system_actor
 from frontline.residents.models import Resident
 
 from . import people
@@ -53,6 +54,10 @@ def _path(names):
     return area
 
 
+# Whatever the demo builds in no login's name is recorded as "system:demo" in the change log.
+DEMO = system_actor("demo")
+
+
 def _sizes(rnd, households, people_total):
     """Household sizes (1–6) that add up to exactly ``people_total``."""
     sizes = [rnd.choice([1, 2, 2, 3, 3, 3, 4, 4, 5]) for _ in range(households)]
@@ -66,9 +71,9 @@ def _sizes(rnd, households, people_total):
 
 
 def build_yuncheng(builder):
-    street = create_area(name="中城街道", kind="street", parent=create_area(
-        name="盐湖区", kind="district", parent=create_area(name="运城市", kind="city")))
-    community = create_area(name="八一西街社区", kind="community", parent=street)
+    street = create_area(name="中城街道", kind="street", actor=DEMO, parent=create_area(
+        name="盐湖区", kind="district", actor=DEMO, parent=create_area(name="运城市", kind="city", actor=DEMO)))
+    community = create_area(name="八一西街社区", kind="community", parent=street, actor=DEMO)
     rnd = random.Random(54)
     sizes = iter(_sizes(rnd, 54, 162))
     builder.ids = people.IDNumbers(people.AREA_CODES["yuncheng"])
@@ -89,9 +94,9 @@ def build_yuncheng(builder):
 
 
 def build_xian(builder):
-    street = create_area(name="谭家街道", kind="street", parent=create_area(
-        name="未央区", kind="district", parent=create_area(name="西安市", kind="city")))
-    community = create_area(name="绿地香树花城社区", kind="community", parent=street)
+    street = create_area(name="谭家街道", kind="street", actor=DEMO, parent=create_area(
+        name="未央区", kind="district", actor=DEMO, parent=create_area(name="西安市", kind="city", actor=DEMO)))
+    community = create_area(name="绿地香树花城社区", kind="community", parent=street, actor=DEMO)
     builder.ids = people.IDNumbers(people.AREA_CODES["xian"])
     for name, buildings in XIAN_PHASES:
         compound = builder.area(name, "compound", community)

@@ -18,6 +18,7 @@ from ninja.params.functions import Query as QueryParam
 
 from frontline.areas.models import Area
 from frontline.core import idnumber, personal
+from frontline.core.access import require
 from frontline.core.apikit import (
     ERRORS,
     MAX_ID,
@@ -41,7 +42,6 @@ from frontline.core.apikit import (
     invalid,
     keyset_page,
     name_text,
-    require,
     text,
 )
 from frontline.core.models import AuditEntry

@@ -25,7 +25,6 @@ Everything runs in ONE transaction: a failure half-way leaves nothing behind.
 
 import functools
 
-from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,9 +32,9 @@ from django.utils.translation import gettext as _
 from frontline.areas import services as area_services
 from frontline.areas.models import Area
 from frontline.core import audit
+from frontline.core.access import require
 from frontline.core.bulk import chunks, create_objects, insert_rows
 from frontline.core.models import AuditEntry
-from frontline.core.scoping import user_can
 
 from .ledger import BATCH, NewArea
 from .models import Household, NameKey, Resident, ResidentTag
@@ -112,10 +111,8 @@ def write_plan(plan, *, area, user, result, source="import", progress=None):
                 progress("write", done, total)
         writer.flush()
 
-        if user is not None:
-            user.forget_scope()
-            if not user_can(user, "import", area.path):
-                raise PermissionDenied(_("You may no longer import into this area."))
+        user.forget_scope()
+        require(user, "import", area.path, _("You may no longer import into this area."))
         audit.record(
             area, AuditEntry.Action.UPDATE, actor=user, source=source,
             reason=_("ledger import %(file)s") % {"file": result.filename} if result.filename else _("ledger import"),

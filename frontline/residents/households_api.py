@@ -5,6 +5,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictInt
 
 from frontline.areas.models import Area
+from frontline.core.access import require
 from frontline.core.apikit import (
     ERRORS,
     MAX_ID,
@@ -23,7 +24,6 @@ from frontline.core.apikit import (
     history_page,
     keyset_page,
     name_text,
-    require,
     text,
 )
 from frontline.core.scoping import user_can

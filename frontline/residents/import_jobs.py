@@ -143,7 +143,7 @@ def _run_job(job_id, job, user_id, request_id):
         user = User.objects.get(pk=user_id)
         area = Area.objects.get(pk=job["area_id"])
         result = import_ledger(
-            upload, area=area, user=user, dry_run=options["dry_run"], strict=options["strict"],
+            upload, area=area, actor=user, dry_run=options["dry_run"], strict=options["strict"],
             create_missing=options["create_missing"], filename=job["filename"], progress=progress,
         )
         job.update(state="done", result=result.as_dict(max_problems=MAX_SHOWN_PROBLEMS),

@@ -31,14 +31,14 @@ import re
 import time
 import unicodedata
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from frontline.areas.models import Area
 from frontline.core import personal
+from frontline.core.access import can, require
 from frontline.core.dbstats import refresh_statistics
 from frontline.core.imports import Column, FileRejected, Problem, cell_text, closest, open_table
-from frontline.core.scoping import user_can
 
 from .models import Household, NameKey, Resident, ResidentTag
 from .services import normalise_resident_fields
@@ -374,7 +374,7 @@ class AreaResolver:
                 siblings = [self.names[pk] for (parent, _k), pk in self.buildings.items() if parent == compound]
                 return fail("building", _("There is no building “%(name)s” in %(compound)s.%(hint)s Tick “create missing buildings and units” to create it.") % {
                     "name": record.building, "compound": self.names[compound], "hint": self._suggest(record.building, siblings)})
-            if self.user is not None and not user_can(self.user, "change", self.paths[compound]):
+            if not can(self.user, "change", self.paths[compound]):
                 return fail("building", _("There is no building “%(name)s” in %(compound)s, and you may not create one there.") % {
                     "name": record.building, "compound": self.names[compound]})
             building = self._plan_new("building", record.building, compound)
@@ -432,9 +432,10 @@ class ImportResult:
         return data
 
 
-def import_ledger(path, *, area: Area, user=None, dry_run=True, strict=False, create_missing=False,
+def import_ledger(path, *, area: Area, actor, dry_run=True, strict=False, create_missing=False,
                   filename="", progress=None, source="import") -> ImportResult:
-    """Import the ledger at ``path`` into ``area`` as ``user`` (None: the system, no scope limit).
+    """Import the ledger at ``path`` into ``area`` as ``actor`` (a user, or a system actor for
+    the command line without --user).
 
     Never raises on bad input: a file-level problem comes back as ``result.rejected`` with
     ``result.details``; row problems as ``result.problems``. ``progress(phase, done, total)`` is
@@ -442,15 +443,14 @@ def import_ledger(path, *, area: Area, user=None, dry_run=True, strict=False, cr
     """
     started = time.monotonic()
     result = ImportResult(dry_run=dry_run, strict=strict, filename=filename, area=area.full_name())
-    if user is not None and not user_can(user, "import", area.path):
-        raise PermissionDenied(_("You may not import into this area."))
+    require(actor, "import", area, _("You may not import into this area."))
     if area.kind not in ("city", "district", "street", "community", "compound"):
         result.rejected = _("Import into a compound or an area above it (a community, say); buildings and units come from the sheet.")
         return result
     try:
         with open_table(path, COLUMNS + IGNORED) as table:
             result.warnings += table.warnings
-            plan = _plan(table, area=area, user=user, create_missing=create_missing, result=result, progress=progress)
+            plan = _plan(table, area=area, user=actor, create_missing=create_missing, result=result, progress=progress)
     except FileRejected as exc:
         result.rejected, result.details = exc.message, exc.details
         result.problems = []
@@ -471,7 +471,7 @@ def import_ledger(path, *, area: Area, user=None, dry_run=True, strict=False, cr
 
     from .bulk import write_plan
 
-    write_plan(plan, area=area, user=user, result=result, source=source, progress=progress)
+    write_plan(plan, area=area, user=actor, result=result, source=source, progress=progress)
     if len(plan.creates) + len(plan.updates) >= ANALYZE_AFTER:
         # After a large load the planner needs fresh statistics (SQLite has none until asked).
         refresh_statistics([Area, Household, Resident, ResidentTag, NameKey], full=False)
@@ -610,7 +610,7 @@ def _match_batch(batch, *, user, households, problems, column):
             hit = found.get(personal.lookup_hash("id", id_number))
             if hit is not None:
                 pk, path = hit
-                if user is not None and not user_can(user, "import", path):
+                if not can(user, "import", path):
                     record.error = True
                     problems.append(Problem(record.row, column("id_number"), _(
                         "A resident with this ID number is registered outside the areas you may import into. "

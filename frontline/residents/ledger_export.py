@@ -16,8 +16,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from frontline.areas.models import Area
 from frontline.core import audit, idnumber, phones
+from frontline.core.access import can, require
 from frontline.core.models import AuditEntry
-from frontline.core.scoping import user_can
 
 from .ledger import (
     COLUMNS,
@@ -112,17 +112,16 @@ def build_template(out) -> None:
 # --- the export ----------------------------------------------------------------------------------
 
 def can_reveal(user, area) -> bool:
-    return user is None or user_can(user, "reveal", area.path)
+    return can(user, "reveal", area.path)
 
 
-def export_ledger(out, *, area: Area, user=None, reveal=False, source="web", reason="") -> int:
-    """Write the ledger of ``area`` (what ``user`` may export there) to ``out``; returns the row count.
+def export_ledger(out, *, area: Area, actor, reveal=False, source="web", reason="") -> int:
+    """Write the ledger of ``area`` (what ``actor`` may export there) to ``out``; returns the row count.
 
-    ``user`` None is the system (the CLI without --user): no scope limit.
+    The command line without --user passes a system actor: no scope limit.
     """
-    if user is not None and not user_can(user, "export", area.path):
-        raise PermissionDenied(_("You may not export this area."))
-    if reveal and not can_reveal(user, area):
+    require(actor, "export", area.path, _("You may not export this area."))
+    if reveal and not can_reveal(actor, area):
         raise PermissionDenied(_("You may not see full ID numbers and phones in this area."))
 
     areas = {pk: (kind, name, parent) for pk, kind, name, parent in
@@ -138,7 +137,7 @@ def export_ledger(out, *, area: Area, user=None, reveal=False, source="web", rea
 
     households = {pk: (place(area_id), room, floor) for pk, area_id, room, floor in
                   Household.objects.in_area(area).values_list("pk", "area_id", "room", "floor")}
-    residents = Resident.objects.all() if user is None else Resident.objects.restrict(user, "export")
+    residents = Resident.objects.restrict(actor, "export")
     residents = residents.in_area(area).order_by("household__area__path", "household__room", "household_id", "id")
     tags_of = {}
     for resident_id, tag in ResidentTag.objects.filter(resident__in=residents.values("pk")).values_list("resident_id", "tag"):
@@ -177,7 +176,7 @@ def export_ledger(out, *, area: Area, user=None, reveal=False, source="web", rea
     workbook.save(out)
     if reveal:
         audit.record(
-            area, AuditEntry.Action.REVEAL, actor=user, source=source,
+            area, AuditEntry.Action.REVEAL, actor=actor, source=source,
             reason=reason or _("ledger export with full ID numbers and phones"),
             changes={"export": {"records": count, "fields": ["id_number", "phone"]}},
         )

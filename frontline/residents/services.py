@@ -1,12 +1,12 @@
 """Writes to households and residents. Views, the API, the import, the demo and tests call these."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from frontline.core import audit, idnumber, phones
+from frontline.core.access import require
 from frontline.core.models import AuditEntry
-from frontline.core.scoping import user_can
 
 from .models import Household, NameKey, Resident, ResidentTag
 from .names import search_keys
@@ -14,21 +14,16 @@ from .names import search_keys
 RESIDENT_FIELDS = ("name", "id_number", "phone", "sex", "birth_date", "relation", "status", "notes")
 
 
-def _require(actor, action, path, message=None):
-    if actor is not None and not user_can(actor, action, path):
-        raise PermissionDenied(message or _("You may not do this here."))
-
-
 def _check_area(area, actor):
     if area.kind not in ("compound", "building", "unit"):
         raise ValidationError({"area": _("A household belongs to a compound, a building or a unit.")})
-    _require(actor, "change", area.path)
+    require(actor, "change", area.path)
 
 
 # --- households -------------------------------------------------------------------------------
 
 @transaction.atomic
-def create_household(*, area, room, floor=None, notes="", actor=None, source="web") -> Household:
+def create_household(*, area, room, floor=None, notes="", actor, source="web") -> Household:
     _check_area(area, actor)
     household = Household(area=area, room=str(room).strip(), floor=floor, notes=notes)
     household.full_clean()
@@ -38,8 +33,8 @@ def create_household(*, area, room, floor=None, notes="", actor=None, source="we
 
 
 @transaction.atomic
-def update_household(household: Household, *, actor=None, source="web", **fields) -> Household:
-    _require(actor, "change", household.area.path)
+def update_household(household: Household, *, actor, source="web", **fields) -> Household:
+    require(actor, "change", household.area.path)
     before = audit.snapshot(household)
     if "area" in fields:
         _check_area(fields["area"], actor)
@@ -50,7 +45,7 @@ def update_household(household: Household, *, actor=None, source="web", **fields
     household.save()
     # Re-check inside the transaction: nobody moves a record out of their own reach.
     stored = Household.objects.select_related("area").get(pk=household.pk)
-    _require(actor, "change", stored.area.path)
+    require(actor, "change", stored.area.path)
     if "area" in fields:
         sync_area_paths(Resident.objects.filter(household=household), stored.area.path)
     audit.record(household, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source)
@@ -58,8 +53,8 @@ def update_household(household: Household, *, actor=None, source="web", **fields
 
 
 @transaction.atomic
-def delete_household(household: Household, *, actor=None, source="web") -> None:
-    _require(actor, "delete", household.area.path)
+def delete_household(household: Household, *, actor, source="web") -> None:
+    require(actor, "delete", household.area.path)
     if household.residents.exists():
         raise ValidationError(_("The household still has residents; move or delete them first."))
     audit.record(household, AuditEntry.Action.DELETE, actor=actor, source=source)
@@ -159,8 +154,8 @@ def _set_tags(resident: Resident, tags) -> None:
 
 
 @transaction.atomic
-def create_resident(*, household: Household, tags=(), actor=None, source="web", **fields) -> Resident:
-    _require(actor, "change", household.area.path)
+def create_resident(*, household: Household, tags=(), actor, source="web", **fields) -> Resident:
+    require(actor, "change", household.area.path)
     fields, _warnings = normalise_resident_fields(fields)
     resident = Resident(household=household, **{k: v for k, v in fields.items() if k in RESIDENT_FIELDS})
     resident.full_clean()
@@ -173,12 +168,12 @@ def create_resident(*, household: Household, tags=(), actor=None, source="web", 
 
 
 @transaction.atomic
-def update_resident(resident: Resident, *, actor=None, source="web", tags=None, reason="", **fields) -> Resident:
-    _require(actor, "change", resident.household.area.path)
+def update_resident(resident: Resident, *, actor, source="web", tags=None, reason="", **fields) -> Resident:
+    require(actor, "change", resident.household.area.path)
     before = audit.snapshot(resident)
     moved = "household" in fields and fields["household"].pk != resident.household_id
     if "household" in fields:
-        _require(actor, "change", fields["household"].area.path)
+        require(actor, "change", fields["household"].area.path)
         resident.household = fields.pop("household")
     fields, _warnings = normalise_resident_fields(fields)
     for key, value in fields.items():
@@ -192,7 +187,7 @@ def update_resident(resident: Resident, *, actor=None, source="web", tags=None, 
     if "name" in fields:
         rebuild_name_keys([resident])
     path = Resident.objects.select_related("household__area").get(pk=resident.pk).household.area.path
-    _require(actor, "change", path)
+    require(actor, "change", path)
     if moved:
         sync_area_paths([resident.pk], path)
     audit.record(resident, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source, reason=reason)
@@ -200,8 +195,8 @@ def update_resident(resident: Resident, *, actor=None, source="web", tags=None, 
 
 
 @transaction.atomic
-def delete_resident(resident: Resident, *, actor=None, source="web", reason="") -> None:
-    _require(actor, "delete", resident.household.area.path)
+def delete_resident(resident: Resident, *, actor, source="web", reason="") -> None:
+    require(actor, "delete", resident.household.area.path)
     audit.record(resident, AuditEntry.Action.DELETE, actor=actor, source=source, reason=reason)
     resident.delete()
 
@@ -210,7 +205,7 @@ def reveal(resident: Resident, field: str, *, actor, source="web", reason="") ->
     """Return the plaintext of a personal field, if ``actor`` may reveal it; writes an audit row."""
     if field not in Resident.personal_fields:
         raise ValidationError(_("Not a personal field."))
-    _require(actor, "reveal", resident.household.area.path, _("You may not reveal personal data here."))
+    require(actor, "reveal", resident.household.area.path, _("You may not reveal personal data here."))
     audit.record(
         resident, AuditEntry.Action.REVEAL, actor=actor, source=source, reason=reason,
         changes={"field": field},

@@ -74,11 +74,18 @@ def _grouped(residents, round_obj, width: int, wide: bool) -> dict[str, tuple[in
 WIDE_KINDS = {"city", "district", "street"}
 
 
+def _view_paths(user):
+    """The subtrees ``user`` sees (None: all of them; nobody sees anything without a user)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    return None if user.is_superuser else user.scope_paths("view")
+
+
 def _is_wide(round_obj: Round, user, parent: Area | None) -> bool:
     """Whether what the user sees of ``parent`` (or of the round) reaches street level or above."""
     base = [parent.path] if parent is not None else round_obj.scope_paths()
-    if user is not None and not user.is_superuser:
-        mine = user.scope_paths("view")
+    mine = _view_paths(user)
+    if mine is not None:
         base = [u if u.startswith(b) else b for b in base for u in mine if u.startswith(b) or b.startswith(u)]
     return Area.objects.filter(path__in=base, kind__in=WIDE_KINDS).exists()
 
@@ -90,8 +97,8 @@ def child_areas(round_obj: Round, user, parent: Area | None):
     else:
         areas = list(Area.objects.filter(parent=parent).order_by("path"))
         areas = [a for a in areas if round_obj.covers(a.path) or any(p.startswith(a.path) for p in round_obj.scope_paths())]
-    if user is not None and not user.is_superuser:
-        mine = user.scope_paths("view")
+    mine = _view_paths(user)
+    if mine is not None:
         areas = [a for a in areas if any(a.path.startswith(p) or p.startswith(a.path) for p in mine)]
     return areas
 
@@ -101,8 +108,7 @@ def coverage_rows(round_obj: Round, user, parent: Area | None = None) -> list[Co
     if not areas:
         return []
     residents = population(round_obj)
-    if user is not None:
-        residents = residents.restrict(user, "view")
+    residents = residents.restrict(user, "view")
     if parent is not None:
         residents = residents.filter(prefix_q("household__area__path", parent.path))
     counts: dict[str, tuple[int, int]] = {}
@@ -128,9 +134,8 @@ def totals(round_obj: Round, user, rows: list[CoverageRow] | None = None, area: 
     expected, sampled = sum(r.expected for r in rows), sum(r.sampled for r in rows)
     exempted = Exemption.objects.filter(round=round_obj)
     visitors = Visitor.objects.filter(round=round_obj, samples__counts=True)
-    if user is not None:
-        exempted = exempted.restrict(user, "view")
-        visitors = visitors.restrict(user, "view")
+    exempted = exempted.restrict(user, "view")
+    visitors = visitors.restrict(user, "view")
     if area is not None:
         exempted = exempted.filter(prefix_q("area_path", area.path))
         visitors = visitors.filter(prefix_q("area_path", area.path))
@@ -163,8 +168,7 @@ def not_sampled(round_obj: Round, user, area: Area | None = None):
     """Residents of the round (in ``area``) not yet sampled, each with ``reason`` and ``reason_label``,
     ordered by building, unit and room, so the list prints as a door-knock worklist."""
     residents = population(round_obj)
-    if user is not None:
-        residents = residents.restrict(user, "view")
+    residents = residents.restrict(user, "view")
     if area is not None:
         residents = residents.filter(prefix_q("household__area__path", area.path))
     in_round = Sample.objects.filter(round=round_obj, resident=OuterRef("pk"))

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from frontline.accounts.models import User
 from frontline.areas.models import Area
+from frontline.core.access import system_actor
 from frontline.core.scoping import prefix_q
 from frontline.residents.models import Resident
 
@@ -261,7 +262,8 @@ def build_today(story: Story, lab, lab_user, codes, now) -> Round:
 
 def build(stdout=None) -> list[tuple[str, str, str]]:
     lab_user = _user("lab")
-    lab = Lab.objects.filter(code=LAB[1]).first() or rounds.create_lab(name=LAB[0], code=LAB[1], members=[lab_user])
+    lab = Lab.objects.filter(code=LAB[1]).first() or rounds.create_lab(name=LAB[0], code=LAB[1], members=[lab_user],
+                                                                               actor=system_actor("demo"))
     now = timezone.localtime()
     made = 0
     for story in stories():

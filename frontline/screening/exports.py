@@ -52,8 +52,7 @@ def _save(book) -> bytes:
 def building_coverage(round_obj: Round, user) -> list[dict]:
     """Expected and sampled per building (a compound without buildings counts as its own row)."""
     residents = coverage.population(round_obj)
-    if user is not None:
-        residents = residents.restrict(user, "view")
+    residents = residents.restrict(user, "view")
     per_area = (residents.annotate(done=coverage.sampled_exists(round_obj)).values("household__area__path")
                 .annotate(expected=Count("pk"), sampled=Count("pk", filter=Q(done=True))).order_by())
     per_area = list(per_area)
@@ -89,7 +88,7 @@ def round_summary(round_obj: Round, user) -> bytes:
     sheet.append([_("Total"), "", total_expected, total_sampled, total_expected - total_sampled,
                   round(100.0 * total_sampled / total_expected, 1) if total_expected else 100.0])
     tubes = book.create_sheet(_("Tubes"))
-    tube_rows(tubes, Tube.objects.restrict(user).filter(round=round_obj) if user is not None else round_obj.tubes.all())
+    tube_rows(tubes, Tube.objects.restrict(user).filter(round=round_obj))
     info = book.create_sheet(_("Round"))
     for label, value in [(_("Round"), round_obj.name), (_("Pooling"), round_obj.get_pooling_display()),
                          (_("Starts"), _local(round_obj.starts_at)), (_("Ends"), _local(round_obj.ends_at)),

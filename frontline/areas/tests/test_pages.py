@@ -6,7 +6,7 @@ from django.urls import reverse
 from frontline.areas import services
 from frontline.areas.models import Area
 from frontline.core.models import AuditEntry
-from tests.factories import household, resident
+from tests.factories import SYSTEM, household, resident
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +45,8 @@ def populated(world):
     building = world.building_a
     resident(world.household_a, "孙丽", tags=["pregnant"])
     resident(world.household_a, "周强", status="away", tags=["chronic"])
-    building2 = services.create_area(name="2号楼", kind="building", parent=world.compound_a)
-    unit2 = services.create_area(name="1单元", kind="unit", parent=building2)
+    building2 = services.create_area(name="2号楼", kind="building", parent=world.compound_a, actor=SYSTEM)
+    unit2 = services.create_area(name="1单元", kind="unit", parent=building2, actor=SYSTEM)
     h1, h2 = household(unit2, "201"), household(unit2, "202")
     resident(h1, "吴一", tags=["elderly_alone", "disabled"])
     resident(h2, "郑二")
@@ -175,7 +175,7 @@ def test_delete_area_that_is_not_empty_explains(world, login, english):
 
 
 def test_delete_empty_area(world, login):
-    empty = services.create_area(name="空楼", kind="building", parent=world.compound_a)
+    empty = services.create_area(name="空楼", kind="building", parent=world.compound_a, actor=SYSTEM)
     response = login(world.street_officer).post(reverse("areas:delete", args=[empty.pk]))
     assert response["Location"] == reverse("areas:detail", args=[world.compound_a.pk])
     assert not Area.objects.filter(pk=empty.pk).exists()

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from frontline.areas import services
 from frontline.areas.models import Area
 from frontline.residents.models import Resident
+from tests.factories import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ def test_paths_and_ancestors(world):
 
 def test_kind_must_go_down_the_tree(world):
     with pytest.raises(ValidationError):
-        services.create_area(name="x", kind="street", parent=world.compound_a)
+        services.create_area(name="x", kind="street", parent=world.compound_a, actor=SYSTEM)
 
 
 def test_worker_creates_building_in_own_compound_only(world):
@@ -46,6 +47,6 @@ def test_cannot_move_into_itself(world):
 def test_delete_refuses_non_empty(world):
     with pytest.raises(ValidationError):
         services.delete_area(world.compound_a, actor=world.street_officer)
-    empty = services.create_area(name="空楼", kind="building", parent=world.compound_a)
+    empty = services.create_area(name="空楼", kind="building", parent=world.compound_a, actor=SYSTEM)
     services.delete_area(empty, actor=world.street_officer)
     assert not Area.objects.filter(name="空楼").exists()

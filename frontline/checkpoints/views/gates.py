@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from frontline.core.access import require
 from frontline.core.scoping import get_scoped_or_404, user_can
 
 from .. import forms, services, stats, tokens
@@ -62,8 +63,7 @@ def gate_form(request, pk=None):
 def gate_screen(request, pk):
     """The on-duty staff's one screen at the gate (mobile, scanner or typing, works offline)."""
     gate = _gate(request, pk)
-    if not user_can(request.user, "gate", gate.compound.path):
-        raise PermissionDenied
+    require(request.user, "gate", gate.compound)
     api = "/api/v1/checkpoints"
     return render(request, "checkpoints/gate_screen.html", {
         "gate": gate,

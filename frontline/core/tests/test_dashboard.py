@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from frontline.areas import services as area_services
-from tests.factories import household, resident
+from tests.factories import SYSTEM, household, resident
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,7 @@ def test_anonymous_goes_to_login(client):
 
 def test_dashboard_query_count_does_not_grow_with_areas(world, login, django_assert_max_num_queries):
     for i in range(30):
-        building = area_services.create_area(name=f"{i + 2}号楼", kind="building", parent=world.compound_a)
+        building = area_services.create_area(name=f"{i + 2}号楼", kind="building", parent=world.compound_a, actor=SYSTEM)
         resident(household(building, "101"), f"住户{i}")
     client = login(world.worker_a)
     with django_assert_max_num_queries(25):

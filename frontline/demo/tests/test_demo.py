@@ -146,3 +146,14 @@ def test_gate_staff_live_view_and_statistics_have_passages(demo, client):
     totals = stats.context["totals"]
     assert totals["in"] > 0 and totals["out"] > 0 and totals["refused"] > 0 and totals["overrides"] == 1
     assert totals["vehicles"] > 0 and totals["visitors"] > 0 and totals["fevers"] > 0
+
+
+def test_the_demo_acts_as_system_demo_or_as_its_logins(demo, db):
+    """What no demo login did is recorded under the demo's system actor, never as nobody."""
+    from frontline.core.models import AuditEntry
+
+    names = set(AuditEntry.objects.values_list("actor_name", flat=True).distinct())
+    assert "system:demo" in names
+    assert AuditEntry.objects.filter(actor_name="system:demo", model="areas.area").exists()
+    assert not names & {"", "system"}
+    assert AuditEntry.objects.filter(actor__isnull=True).exclude(actor_name__startswith="system:").count() == 0

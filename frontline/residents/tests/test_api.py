@@ -9,7 +9,7 @@ from frontline.core.models import AuditEntry
 from frontline.residents import services
 from frontline.residents.models import Household, Resident
 from tests.apiclient import send, token_client
-from tests.factories import make_id_number
+from tests.factories import SYSTEM, make_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -56,11 +56,11 @@ def test_list_filter_by_an_area_out_of_scope_is_404(world):
 
 def test_list_filters_by_tag_status_sex_and_age(world):
     a = world.resident_a
-    services.update_resident(a, tags=[{"tag": "chronic", "date": "2026-12-01", "detail": "透析"}])
+    services.update_resident(a, tags=[{"tag": "chronic", "date": "2026-12-01", "detail": "透析"}], actor=SYSTEM)
     client = token_client(world.street_officer)
     assert ids(send(client, "get", "/residents?tag=chronic")) == [a.pk]
     assert ids(send(client, "get", "/residents?tag=pregnant")) == []
-    services.update_resident(world.resident_b, status="away", reason="外出务工")
+    services.update_resident(world.resident_b, status="away", reason="外出务工", actor=SYSTEM)
     assert ids(send(client, "get", "/residents?status=away")) == [world.resident_b.pk]
     expected_sex = [r.pk for r in (world.resident_a, world.resident_b, world.resident_c) if r.sex == a.sex]
     assert ids(send(client, "get", f"/residents?sex={a.sex}")) == expected_sex
@@ -73,7 +73,7 @@ def test_list_filters_by_tag_status_sex_and_age(world):
 def test_age_filter_counts_birthdays_exactly(world):
     today = datetime.date.today()
     born = today.replace(year=today.year - 60)
-    r = services.create_resident(household=world.household_a, name="寿星", id_number=make_id_number(birth=born, seq=7))
+    r = services.create_resident(household=world.household_a, name="寿星", id_number=make_id_number(birth=born, seq=7), actor=SYSTEM)
     client = token_client(world.worker_a)
     assert r.pk in ids(send(client, "get", "/residents?age_min=60&age_max=60"))
     assert r.pk not in ids(send(client, "get", "/residents?age_max=59"))
@@ -92,7 +92,7 @@ def test_search_by_id_number_is_exact_and_scoped(world):
 
 def test_pages_follow_the_ledger_order_across_areas(world):
     for i, household in enumerate((world.household_c, world.household_a, world.household_b) * 2):
-        services.create_resident(household=household, name=f"住户{i}", id_number=make_id_number(seq=300 + i))
+        services.create_resident(household=household, name=f"住户{i}", id_number=make_id_number(seq=300 + i), actor=SYSTEM)
     client = token_client(world.street_officer)
     page = send(client, "get", "/residents?limit=2").json()
     seen = [i["id"] for i in page["items"]]
@@ -110,7 +110,7 @@ def test_a_malformed_cursor_is_422(world):
 
 def test_list_pages_with_a_next_link_and_optional_count(world):
     for i in range(5):
-        services.create_resident(household=world.household_a, name=f"居民{i}", id_number=make_id_number(seq=100 + i))
+        services.create_resident(household=world.household_a, name=f"居民{i}", id_number=make_id_number(seq=100 + i), actor=SYSTEM)
     client = token_client(world.worker_a)
     first = send(client, "get", "/residents?limit=4&count=true").json()
     assert first["count"] == 6 and len(first["items"]) == 4 and first["next_cursor"]
@@ -123,7 +123,7 @@ def test_list_pages_with_a_next_link_and_optional_count(world):
 # --- residents: detail, history ------------------------------------------------------------------
 
 def test_detail_masks_and_shows_tags_household_and_history(world):
-    services.update_resident(world.resident_a, tags=[{"tag": "pregnant", "date": "2027-03-01"}])
+    services.update_resident(world.resident_a, tags=[{"tag": "pregnant", "date": "2027-03-01"}], actor=SYSTEM)
     response = send(token_client(world.worker_a), "get", f"/residents/{world.resident_a.pk}")
     assert response.status_code == 200
     body = response.json()
@@ -144,7 +144,7 @@ def test_detail_out_of_scope_is_404(world, suffix):
 
 
 def test_history_redacts_personal_fields_and_birth_date(world):
-    services.update_resident(world.resident_a, phone="13800000000")
+    services.update_resident(world.resident_a, phone="13800000000", actor=SYSTEM)
     response = send(token_client(world.worker_a), "get", f"/residents/{world.resident_a.pk}/history")
     text = response.content.decode()
     assert "13800000000" not in text and world.resident_a.id_number not in text
@@ -421,8 +421,8 @@ def test_tag_and_name_filters_give_the_same_rows_whichever_way_they_are_joined(w
     from frontline.residents import api as residents_api
 
     monkeypatch.setattr(residents_api, "SPARSE", sparse)
-    services.update_resident(world.resident_a, tags=["disabled"])
-    services.update_resident(world.resident_c, tags=["disabled", "hardship"])
+    services.update_resident(world.resident_a, tags=["disabled"], actor=SYSTEM)
+    services.update_resident(world.resident_c, tags=["disabled", "hardship"], actor=SYSTEM)
     client = token_client(world.street_officer)
     assert ids(send(client, "get", f"/residents?tag=disabled{counted}")) == [world.resident_a.pk, world.resident_c.pk]
     assert ids(send(client, "get", f"/residents?q=cxm{counted}")) == [world.resident_a.pk]

@@ -13,7 +13,7 @@ from frontline.residents import services
 from frontline.residents.ledger import import_ledger
 from frontline.residents.models import NameKey, Resident, ResidentTag
 from tests.apiclient import send, token_client
-from tests.factories import make_id_number
+from tests.factories import SYSTEM, make_id_number
 
 from .ledger_files import pid, row, write_xlsx
 
@@ -93,7 +93,7 @@ def people_named(world, name, count_per_household):
         for _ in range(count_per_household):
             seq += 1
             r = services.create_resident(household=household, name=name, id_number=make_id_number(seq=seq),
-                                         tags=["elderly_alone"] if seq % 2 else [])
+                                         tags=["elderly_alone"] if seq % 2 else [], actor=SYSTEM)
             made.setdefault(household.pk, []).append(r.pk)
     return made
 
@@ -131,7 +131,7 @@ def test_scoped_search_and_group_filter_find_everyone_in_scope_and_nobody_else(w
     # with a further filter that leaves a window short of a page, and with both filters at once
     assert all_pages(officer, "q=zxd&tag=elderly_alone", 2) == in_ledger_order(elderly & set(a + b + c))
     away = c[-1]
-    services.update_resident(Resident.objects.get(pk=away), status="away", reason="返乡")
+    services.update_resident(Resident.objects.get(pk=away), status="away", reason="返乡", actor=SYSTEM)
     assert all_pages(officer, "q=zxd&status=away", 2) == [away]
     assert all_pages(officer, f"q=zxd&area={world.compound_b.pk}", 3) == in_ledger_order(b)
     assert send(officer, "get", "/residents?q=zxd&count=true").json()["count"] == 12
@@ -151,13 +151,13 @@ def test_import_fills_the_path(world, tmp_path):
         row("赵一", pid(901), tags="独居老人"),
         row("钱二", pid(902), compound="小区B", tags="慢性病"),
     ])
-    result = import_ledger(path, area=world.community, user=world.street_officer, dry_run=False)
+    result = import_ledger(path, area=world.community, actor=world.street_officer, dry_run=False)
     assert result.created == 2
     for number in (pid(901), pid(902)):
         assert_follows(Resident.objects.by_id_number(number).get())
     # An update that moves a resident to another compound moves the path too.
     path = write_xlsx(tmp_path / "m.xlsx", [row("赵一", pid(901), compound="小区B", room="909", tags="独居老人")])
-    result = import_ledger(path, area=world.community, user=world.street_officer, dry_run=False, create_missing=True)
+    result = import_ledger(path, area=world.community, actor=world.street_officer, dry_run=False, create_missing=True)
     assert result.updated == 1
     zhao = Resident.objects.by_id_number(pid(901)).get()
     assert zhao.household.area.path.startswith(world.compound_b.path)
@@ -182,7 +182,7 @@ def test_the_generated_city_fills_the_path_and_the_statistics(db):
 
 
 def test_the_migration_fills_existing_rows(world):
-    services.update_resident(world.resident_c, tags=["bedridden"])
+    services.update_resident(world.resident_c, tags=["bedridden"], actor=SYSTEM)
     NameKey.objects.update(area_path="")
     ResidentTag.objects.update(area_path="")
     migration = importlib.import_module("frontline.residents.migrations.0002_area_path_on_keys_and_tags")
@@ -208,7 +208,7 @@ def test_a_large_import_refreshes_the_statistics(world, tmp_path, monkeypatch):
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS sqlite_stat1")
-    assert import_ledger(path, area=world.community, user=world.street_officer, dry_run=False).created == 2
+    assert import_ledger(path, area=world.community, actor=world.street_officer, dry_run=False).created == 2
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")

@@ -12,7 +12,7 @@ from frontline.core.models import AuditEntry
 from frontline.residents import services
 from frontline.residents.ledger import COLUMNS, import_ledger
 from frontline.residents.ledger_export import export_ledger
-from tests.factories import UserFactory, grant
+from tests.factories import SYSTEM, UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +34,9 @@ def read(target):
 
 
 def test_export_is_scoped_and_masked(world):
-    services.update_resident(world.resident_a, tags=["elderly_alone", "chronic"], actor=None)
+    services.update_resident(world.resident_a, tags=["elderly_alone", "chronic"], actor=SYSTEM)
     out = io.BytesIO()
-    count = export_ledger(out, area=world.compound_a, user=world.worker_a)
+    count = export_ledger(out, area=world.compound_a, actor=world.worker_a)
     header, rows, sheet = read(out)
     assert count == 1 and header == [c.title() for c in COLUMNS]
     (only,) = rows
@@ -52,22 +52,22 @@ def test_export_is_scoped_and_masked(world):
 
 def test_street_officer_exports_everything_below_and_worker_nothing_outside(world):
     out = io.BytesIO()
-    assert export_ledger(out, area=world.street, user=world.street_officer) == 3
+    assert export_ledger(out, area=world.street, actor=world.street_officer) == 3
     with pytest.raises(PermissionDenied):
-        export_ledger(io.BytesIO(), area=world.community, user=world.worker_a)
+        export_ledger(io.BytesIO(), area=world.community, actor=world.worker_a)
     with pytest.raises(PermissionDenied):
-        export_ledger(io.BytesIO(), area=world.compound_a, user=world.volunteer_a)
+        export_ledger(io.BytesIO(), area=world.compound_a, actor=world.volunteer_a)
 
 
 def test_reveal_needs_the_permission_and_writes_one_audit_row(world):
     grid = grant(UserFactory(username="grid_a"), "grid_worker", world.compound_a)  # may export, not reveal
     with pytest.raises(PermissionDenied):
-        export_ledger(io.BytesIO(), area=world.compound_a, user=grid, reveal=True)
-    assert export_ledger(io.BytesIO(), area=world.compound_a, user=grid) == 1
+        export_ledger(io.BytesIO(), area=world.compound_a, actor=grid, reveal=True)
+    assert export_ledger(io.BytesIO(), area=world.compound_a, actor=grid) == 1
 
     out = io.BytesIO()
     before = AuditEntry.objects.count()
-    count = export_ledger(out, area=world.community, user=world.street_officer, reveal=True)
+    count = export_ledger(out, area=world.community, actor=world.street_officer, reveal=True)
     _header, rows, _sheet = read(out)
     assert {r["ID number"] for r in rows} == {world.resident_a.id_number, world.resident_b.id_number}
     assert AuditEntry.objects.count() == before + 1
@@ -80,15 +80,15 @@ def test_reveal_needs_the_permission_and_writes_one_audit_row(world):
 def test_export_with_full_numbers_imports_back_unchanged(world, tmp_path):
     path = tmp_path / "out.xlsx"
     with open(path, "wb") as out:
-        export_ledger(out, area=world.community, user=world.street_officer, reveal=True)
-    result = import_ledger(path, area=world.community, user=world.street_officer, dry_run=False)
+        export_ledger(out, area=world.community, actor=world.street_officer, reveal=True)
+    result = import_ledger(path, area=world.community, actor=world.street_officer, dry_run=False)
     assert (result.created, result.updated, result.unchanged, result.skipped) == (0, 0, 2, 0), result.as_dict()
 
 
 def test_export_in_chinese_uses_the_chinese_labels(world):
     out = io.BytesIO()
     with translation.override("zh-hans"):
-        export_ledger(out, area=world.compound_a, user=world.worker_a)
+        export_ledger(out, area=world.compound_a, actor=world.worker_a)
     header, rows, _sheet = read(out)
     assert header[:6] == ["小区", "楼栋", "单元", "房号", "楼层", "姓名"]
     assert rows[0]["与户主关系"] == "户主" and rows[0]["居住状态"] == "在住"

@@ -12,6 +12,7 @@ from frontline.core import idnumber
 from frontline.core.models import AuditEntry
 from frontline.residents.ledger import import_ledger
 from frontline.residents.models import Household, NameKey, Resident, ResidentTag
+from tests.factories import SYSTEM
 
 from .ledger_files import HEADER, pid, rewrite_sheet_xml, row, write_csv, write_xlsx
 
@@ -31,7 +32,7 @@ def counts():
 
 def run(path, world, *, user=None, area=None, **kwargs):
     kwargs.setdefault("dry_run", False)
-    return import_ledger(path, area=area or world.community, user=user or world.street_officer, **kwargs)
+    return import_ledger(path, area=area or world.community, actor=user or world.street_officer, **kwargs)
 
 
 def errors_by_row(result):
@@ -426,9 +427,9 @@ def test_a_resident_outside_scope_is_an_error_never_an_update(world, tmp_path):
 def test_target_area_must_be_in_import_scope(world, tmp_path):
     path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(601))])
     with pytest.raises(PermissionDenied):
-        import_ledger(path, area=world.compound_b, user=world.worker_a, dry_run=True)
+        import_ledger(path, area=world.compound_b, actor=world.worker_a, dry_run=True)
     with pytest.raises(PermissionDenied):
-        import_ledger(path, area=world.compound_a, user=world.volunteer_a, dry_run=True)  # may view, not import
+        import_ledger(path, area=world.compound_a, actor=world.volunteer_a, dry_run=True)  # may view, not import
 
 
 def test_rows_for_another_compound_are_refused_when_importing_into_a_compound(world, tmp_path):
@@ -441,10 +442,10 @@ def test_rows_for_another_compound_are_refused_when_importing_into_a_compound(wo
 
 def test_system_import_without_user_has_no_scope_limit(world, tmp_path):
     path = write_xlsx(tmp_path / "l.xlsx", [row("王五", world.resident_c.id_number, compound="小区C", room="303", status="外出")])
-    result = import_ledger(path, area=world.other_community, user=None, dry_run=False)
+    result = import_ledger(path, area=world.other_community, actor=SYSTEM, dry_run=False)
     assert result.updated == 1
     entry = AuditEntry.objects.filter(model="residents.resident", object_id=str(world.resident_c.pk), action="update").get()
-    assert entry.actor is None and entry.actor_name == "system"
+    assert entry.actor is None and entry.actor_name == "system:test"
 
 
 # --- modes and failure ----------------------------------------------------------------------------
@@ -548,8 +549,8 @@ def test_bulk_insert_stores_what_save_stores(world):
 def test_bulk_insert_never_reuses_the_id_of_a_deleted_resident(world, tmp_path):
     from frontline.residents import services
 
-    last = services.create_resident(household=world.household_a, name="临时", id_number=pid(1601))
+    last = services.create_resident(household=world.household_a, name="临时", id_number=pid(1601), actor=SYSTEM)
     deleted_pk = last.pk
-    services.delete_resident(last)
+    services.delete_resident(last, actor=SYSTEM)
     run(write_xlsx(tmp_path / "l.xlsx", [row("新人", pid(1602))]), world)
     assert Resident.objects.get(name="新人").pk > deleted_pk

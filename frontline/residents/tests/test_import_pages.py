@@ -163,7 +163,7 @@ def test_template_in_chinese_has_chinese_headers_and_imports_back(world, login, 
     sheet.cell(row=2, column=1, value="小区A")
     sheet.cell(row=2, column=7, value=pid(1200))
     workbook.save(path)
-    result = import_ledger(path, area=world.compound_a, user=world.worker_a, dry_run=False)
+    result = import_ledger(path, area=world.compound_a, actor=world.worker_a, dry_run=False)
     assert result.created == 1 and Resident.objects.by_id_number(pid(1200)).get().tag_list() == ["chronic", "elderly_alone"]
 
 

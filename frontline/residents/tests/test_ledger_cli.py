@@ -76,4 +76,4 @@ def test_export(world, tmp_path):
     run("export", area=str(world.community.pk), output=str(out), reveal=True, reason="handover to the district")
     assert openpyxl.load_workbook(out).worksheets[0].cell(row=2, column=7).value == world.resident_a.id_number
     entry = AuditEntry.objects.get(action="reveal")
-    assert entry.source == "cli" and entry.actor_name == "system" and entry.reason == "handover to the district"
+    assert entry.source == "cli" and entry.actor_name == "system:cli:export" and entry.reason == "handover to the district"

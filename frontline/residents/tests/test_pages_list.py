@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from frontline.residents import services
-from tests.factories import household, make_id_number, resident
+from tests.factories import SYSTEM, household, make_id_number, resident
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,7 @@ def test_household_list_labels_rows_with_their_compound_and_building(world, logi
 
 
 def test_household_list_shows_the_head(world, login):
-    services.update_resident(world.resident_a, relation="head")
+    services.update_resident(world.resident_a, relation="head", actor=SYSTEM)
     html = login(world.worker_a).get(reverse("residents:households")).content.decode()
     assert "曾小明" in html
 

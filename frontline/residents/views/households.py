@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from frontline.areas.labels import area_labels
+from frontline.core.access import require
 from frontline.core.history import history_rows
 from frontline.core.scoping import get_scoped_or_404, user_can
-from frontline.core.views import ActionRequiredMixin, LenientPaginationMixin, apply_service_errors, require
+from frontline.core.views import ActionRequiredMixin, LenientPaginationMixin, apply_service_errors
 
 from .. import services
 from ..forms import HouseholdFilterForm, HouseholdForm

@@ -125,7 +125,7 @@ class ExportView(ActionRequiredMixin, FormView):
     def form_valid(self, form):
         area = form.cleaned_data["area"]
         out = tempfile.TemporaryFile()
-        export_ledger(out, area=area, user=self.request.user, reveal=bool(form.cleaned_data.get("reveal")), source="web")
+        export_ledger(out, area=area, actor=self.request.user, reveal=bool(form.cleaned_data.get("reveal")), source="web")
         out.seek(0)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return FileResponse(out, as_attachment=True, filename=f"ledger-{area.name}-{stamp}.xlsx", content_type=XLSX)

@@ -18,9 +18,10 @@ from django.views.generic import DetailView, FormView, ListView
 
 from frontline.areas.labels import area_labels, breadcrumbs
 from frontline.core import idnumber
+from frontline.core.access import require
 from frontline.core.history import history_rows
 from frontline.core.scoping import get_scoped_or_404, user_can
-from frontline.core.views import ActionRequiredMixin, LenientPaginationMixin, apply_service_errors, require
+from frontline.core.views import ActionRequiredMixin, LenientPaginationMixin, apply_service_errors
 
 from .. import services
 from ..forms import ReasonForm, ResidentFilterForm, ResidentForm

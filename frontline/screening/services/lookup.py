@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frontline.core import idnumber
+from frontline.core.access import require_actor
 
 from .. import barcodes, passes
 from ..models import Desk
@@ -34,6 +35,7 @@ def _candidate(round_obj, resident, earlier, today) -> dict:
 
 def lookup(desk: Desk, text: str, *, actor) -> dict:
     """{"kind": "tube" | "person" | "people" | "unknown_id", ...} for what was scanned or typed."""
+    require_actor(actor)
     round_obj = desk.site.round
     text = (text or "").strip()
     today = timezone.localdate()

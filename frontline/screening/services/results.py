@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frontline.core import audit, context
+from frontline.core.access import is_system, person, require, require_actor
 from frontline.core.models import AuditEntry
 
 from .. import barcodes
 from ..models import Alert, ControlFlag, LabResult, RetestItem, Sample, Tube
-from .common import require
 
 CHUNK = 5000
 
@@ -88,7 +88,8 @@ class RowOutcome:
 
 def visible_tubes(actor):
     """Tubes ``actor`` may report results for: sent to their lab, or in an area where they import."""
-    if actor is None or actor.is_superuser:
+    require_actor(actor)
+    if is_system(actor) or actor.is_superuser:
         return Tube.objects.all()
     lab = Tube.objects.restrict(actor, "lab")
     imported = Tube.objects.restrict(actor, "import")
@@ -144,7 +145,7 @@ def _report_chunk(chunk, outcomes, actor, source, source_ref, now, summary) -> l
     accepted_now: dict[int, str] = {}
     new_rows, conflicts, positives = [], set(), []
     by_value: dict[str, list[int]] = {}
-    reporter = actor.pk if getattr(actor, "pk", None) else None
+    reporter = getattr(person(actor), "pk", None)
     for i, ref, code, result, tested_at in chunk:
         tube = tubes.get(code)
         if tube is None:
@@ -228,9 +229,10 @@ def _audit_summary(actor, source, source_ref, summary, errors):
 
 
 @transaction.atomic
-def handle_positive(tube: Tube, *, actor=None, source="api") -> dict:
+def handle_positive(tube: Tube, *, actor, source="api") -> dict:
     """Mark everyone in a positive pool at once: one retest item each (with the household),
     a temporary-control flag on each unit concerned, and an alert for whoever looks after it."""
+    require_actor(actor)
     tube = Tube.objects.select_for_update().get(pk=tube.pk)
     samples = list(Sample.objects.filter(tube=tube, voided_at__isnull=True)
                    .select_related("resident__household__area", "visitor"))
@@ -254,7 +256,7 @@ def handle_positive(tube: Tube, *, actor=None, source="api") -> dict:
     for path, area in sorted(areas.items()):
         flag, created = ControlFlag.objects.get_or_create(
             area=area, tube=tube, lifted_at=None,
-            defaults={"reason": reason, "area_path": path, "raised_by": actor if getattr(actor, "pk", None) else None},
+            defaults={"reason": reason, "area_path": path, "raised_by": person(actor)},
         )
         if created:
             audit.record(flag, AuditEntry.Action.CREATE, actor=actor, source=source, reason=reason)
@@ -283,7 +285,7 @@ def review_conflict(result: LabResult, *, keep_accepted: bool, note: str, actor,
         tube.result = result.result
         tube.resulted_at = now
         Sample.objects.filter(tube=tube, voided_at__isnull=True).update(counts=tube.result != Tube.Result.INVALID)
-    result.reviewed_at, result.reviewed_by, result.review_note = now, actor, note.strip()[:300]
+    result.reviewed_at, result.reviewed_by, result.review_note = now, person(actor), note.strip()[:300]
     result.save()
     tube.result_conflict = LabResult.objects.filter(tube=tube, conflict=True, reviewed_at__isnull=True).exists()
     tube.save(update_fields=["result", "resulted_at", "result_conflict"])
@@ -298,7 +300,7 @@ def acknowledge_alert(alert: Alert, *, actor) -> Alert:
     require(actor, "view", alert.area_path)
     if alert.acknowledged_at is None:
         alert.acknowledged_at = timezone.now()
-        alert.acknowledged_by = actor
+        alert.acknowledged_by = person(actor)
         alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
     return alert
 
@@ -311,7 +313,7 @@ def lift_control(flag: ControlFlag, *, actor, reason: str, source="web") -> Cont
     if flag.lifted_at:
         return flag
     before = audit.snapshot(flag)
-    flag.lifted_at, flag.lifted_by, flag.lift_reason = timezone.now(), actor, reason.strip()[:300]
+    flag.lifted_at, flag.lifted_by, flag.lift_reason = timezone.now(), person(actor), reason.strip()[:300]
     flag.save()
     audit.record(flag, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source, reason=reason)
     return flag
@@ -327,7 +329,7 @@ def record_retest(item: RetestItem, *, actor, retest_barcode: str, note="", sour
         raise ValidationError({"retest_barcode": exc.message}) from None
     item.status = RetestItem.Status.RETESTED
     item.note = (note or item.note)[:300]
-    item.updated_by = actor
+    item.updated_by = person(actor)
     item.save()
     audit.record(item, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source, reason=_("single-tube retest taken"))
     return item

@@ -5,23 +5,22 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from frontline.core import audit
+from frontline.core.access import can, person, require
 from frontline.core.models import AuditEntry
-from frontline.core.scoping import user_can
 from frontline.residents.models import Resident
 
 from ..models import Desk, DeskAssignment, Exemption, HomeTask, Lab, Round, SamplingSite
-from .common import require
 
 
 @transaction.atomic
-def create_round(*, name, areas, starts_at, ends_at, pooling=Round.Pooling.TEN, notes="", actor=None, source="web") -> Round:
+def create_round(*, name, areas, starts_at, ends_at, pooling=Round.Pooling.TEN, notes="", actor, source="web") -> Round:
     areas = list(areas)
     if not areas:
         raise ValidationError({"areas": _("A round covers at least one area.")})
     for area in areas:
         require(actor, "change", area.path, _("You may not plan a round for %(area)s.") % {"area": area.name})
     round_obj = Round(name=name.strip(), starts_at=starts_at, ends_at=ends_at, pooling=pooling, notes=notes,
-                      created_by=actor if getattr(actor, "pk", None) else None)
+                      created_by=person(actor))
     round_obj.full_clean()
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": _("A round ends after it starts.")})
@@ -32,14 +31,13 @@ def create_round(*, name, areas, starts_at, ends_at, pooling=Round.Pooling.TEN, 
 
 
 def _require_round(actor, round_obj, action="change"):
-    if actor is None or actor.is_superuser:
-        return
-    if not all(user_can(actor, action, p) for p in round_obj.scope_paths()):
-        raise PermissionDenied(_("You may not manage this round."))
+    """The actor holds ``action`` on every area of the round."""
+    for path in round_obj.scope_paths() or [""]:
+        require(actor, action, path, _("You may not manage this round."))
 
 
 @transaction.atomic
-def set_round_status(round_obj: Round, status: str, *, actor=None, reason="", source="web") -> Round:
+def set_round_status(round_obj: Round, status: str, *, actor, reason="", source="web") -> Round:
     _require_round(actor, round_obj)
     if status not in Round.Status.values:
         raise ValidationError({"status": _("Unknown status.")})
@@ -55,7 +53,7 @@ def _overlaps(round_obj, path):
 
 
 @transaction.atomic
-def add_site(round_obj: Round, *, area, name, location="", actor=None, source="web") -> SamplingSite:
+def add_site(round_obj: Round, *, area, name, location="", actor, source="web") -> SamplingSite:
     require(actor, "change", area.path)
     if not _overlaps(round_obj, area.path):
         raise ValidationError({"area": _("The site must lie in or above the round's areas.")})
@@ -67,7 +65,7 @@ def add_site(round_obj: Round, *, area, name, location="", actor=None, source="w
 
 
 @transaction.atomic
-def add_desk(site: SamplingSite, *, name, actor=None, source="web") -> Desk:
+def add_desk(site: SamplingSite, *, name, actor, source="web") -> Desk:
     require(actor, "change", site.area.path)
     desk = Desk(site=site, name=name.strip())
     desk.full_clean()
@@ -77,10 +75,10 @@ def add_desk(site: SamplingSite, *, name, actor=None, source="web") -> Desk:
 
 
 @transaction.atomic
-def assign_staff(desk: Desk, user, *, duty=DeskAssignment.Duty.RECORDER, actor=None, source="web") -> DeskAssignment:
+def assign_staff(desk: Desk, user, *, duty=DeskAssignment.Duty.RECORDER, actor, source="web") -> DeskAssignment:
     path = desk.site.area.path
     require(actor, "change", path)
-    if not user_can(user, "sample", path):
+    if not can(user, "sample", path):
         raise ValidationError(_("%(user)s holds no sampling role at %(site)s.") % {"user": user, "site": desk.site.name})
     assignment, created = DeskAssignment.objects.get_or_create(desk=desk, user=user, defaults={"duty": duty})
     if created:
@@ -89,8 +87,8 @@ def assign_staff(desk: Desk, user, *, duty=DeskAssignment.Duty.RECORDER, actor=N
 
 
 @transaction.atomic
-def create_lab(*, name, code, members=(), actor=None) -> Lab:
-    if actor is not None and not actor.is_superuser:
+def create_lab(*, name, code, members=(), actor) -> Lab:
+    if not getattr(actor, "is_superuser", False):
         raise PermissionDenied(_("Only an administrator registers a laboratory."))
     lab = Lab(name=name.strip(), code=code.strip().upper())
     lab.full_clean()
@@ -100,7 +98,7 @@ def create_lab(*, name, code, members=(), actor=None) -> Lab:
 
 
 @transaction.atomic
-def add_exemption(round_obj: Round, resident: Resident, *, reason, evidence="", actor=None, source="web") -> Exemption:
+def add_exemption(round_obj: Round, resident: Resident, *, reason, evidence="", actor, source="web") -> Exemption:
     path = resident.household.area.path
     require(actor, "change", path)
     if not round_obj.covers(path):
@@ -112,7 +110,7 @@ def add_exemption(round_obj: Round, resident: Resident, *, reason, evidence="", 
     exemption, created = Exemption.objects.get_or_create(
         round=round_obj, resident=resident,
         defaults={"reason": reason, "evidence": evidence.strip(), "area_path": path,
-                  "created_by": actor if getattr(actor, "pk", None) else None},
+                  "created_by": person(actor)},
     )
     if not created:
         raise ValidationError(_("%(name)s is already exempted from this round.") % {"name": resident.name})
@@ -121,7 +119,7 @@ def add_exemption(round_obj: Round, resident: Resident, *, reason, evidence="", 
 
 
 @transaction.atomic
-def create_home_task(round_obj: Round, resident: Resident, *, reason, note="", actor=None, source="web") -> HomeTask:
+def create_home_task(round_obj: Round, resident: Resident, *, reason, note="", actor, source="web") -> HomeTask:
     path = resident.household.area.path
     require(actor, "change", path)
     if not round_obj.covers(path):
@@ -133,19 +131,19 @@ def create_home_task(round_obj: Round, resident: Resident, *, reason, note="", a
         return existing
     task = HomeTask.objects.create(
         round=round_obj, resident=resident, reason=reason, note=note.strip(), area_path=path,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=person(actor),
     )
     audit.record(task, AuditEntry.Action.CREATE, actor=actor, source=source, reason=task.get_reason_display())
     return task
 
 
-def plan_home_tasks_for_bedridden(round_obj: Round, *, actor=None, source="web") -> int:
+def plan_home_tasks_for_bedridden(round_obj: Round, *, actor, source="web") -> int:
     """One open task per bedridden resident present in the round's areas who has none yet."""
     from ..coverage import population
 
     created = 0
     for resident in population(round_obj).with_tag("bedridden").select_related("household__area"):
-        if actor is not None and not user_can(actor, "change", resident.household.area.path):
+        if not can(actor, "change", resident.household.area.path):
             continue
         if not HomeTask.objects.filter(round=round_obj, resident=resident).exists():
             create_home_task(round_obj, resident, reason=HomeTask.Reason.BEDRIDDEN, actor=actor, source=source)

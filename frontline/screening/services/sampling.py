@@ -25,10 +25,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from frontline.areas.models import Area
-from frontline.core import audit, lean
+from frontline.core import access, audit, lean
 from frontline.core.bulk import allocate_ids, create_objects, insert_new, insert_rows, row_preparers
 from frontline.core.models import AuditEntry
-from frontline.core.scoping import user_can
 from frontline.residents.models import Resident
 
 from .. import barcodes
@@ -106,6 +105,7 @@ def ingest(items, *, actor, interactive=False, source=Sample.Source.DESK) -> lis
     round's scope and an ID number not in the ledger stop the scan until the desk confirms.
     Otherwise (the offline queue: the swab is already in the tube) they are stored with a warning.
     """
+    access.require_actor(actor)
     try:
         with transaction.atomic():
             return _Batch(items, actor, interactive, source).run()
@@ -312,7 +312,7 @@ class _Batch:
             except (TypeError, ValueError):
                 place = None
             if place is not None and place.allowed is None:
-                place.allowed = self.actor is None or user_can(self.actor, "sample", place.area_path)
+                place.allowed = access.can(self.actor, "sample", place.area_path)
             if place is None or not place.allowed:
                 self.outcomes[i] = _reject(it["_cid"], ScreeningError("unknown_desk", _("Unknown desk."), None))
                 self.outcomes[i].http_status = 404
@@ -410,7 +410,7 @@ class _Batch:
                     opened_at=self.now)
 
     def _actor_or_none(self):
-        return self.actor if getattr(self.actor, "pk", None) else None
+        return access.person(self.actor)
 
     def _apply(self):
         self.staff_id = getattr(self._actor_or_none(), "pk", None)
@@ -514,7 +514,7 @@ class _Batch:
         tube = self.tubes_by_id.get(sample.tube_id) if pending is None else sample.tube
         if sample.voided_at is not None:
             return _Outcome(it["_cid"], DUPLICATE, _("Already undone."), {"tube": tube.barcode, "slot": sample.slot})
-        if self.actor is not None and not user_can(self.actor, "sample", sample.area_path):
+        if not access.can(self.actor, "sample", sample.area_path):
             raise ScreeningError("unknown_target", _("The scan to undo was not found."))
         if tube.status != Tube.Status.OPEN:
             raise Conflict("tube_sealed", _("Tube %(code)s is sealed; only a scan in the open tube can be undone.") % {"code": tube.barcode})
@@ -575,7 +575,7 @@ class _Batch:
         """One change-log row per tube the batch touched (the samples themselves carry who,
         where and when), and one per visitor registered and per undo, as value rows
         (``audit.AuditRows``), without a model instance each."""
-        rows = audit.AuditRows(self._actor_or_none(), self.source)
+        rows = audit.AuditRows(self.actor, self.source)
         entry = rows.add
         update, create = AuditEntry.Action.UPDATE, AuditEntry.Action.CREATE
         for tube in self.tubes.values():
@@ -650,6 +650,7 @@ def complete_home_task(task: HomeTask, raw_barcode, *, actor, client_id=None, cl
 
 def tube_status(desk: Desk, raw_barcode, *, actor) -> dict:
     """What the desk needs to know when a tube is scanned (nothing is written: the first swab opens it)."""
+    access.require_actor(actor)
     try:
         code = barcodes.clean_tube(raw_barcode)
     except barcodes.BarcodeError as exc:

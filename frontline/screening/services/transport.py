@@ -7,20 +7,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frontline.core import audit
+from frontline.core.access import can, person, require, require_actor
 from frontline.core.models import AuditEntry
-from frontline.core.scoping import user_can
 
 from .. import barcodes
 from ..models import BAG_MAX_TUBES, Bag, Lab, SamplingSite, Tube
-from .common import Conflict, ScreeningError, require
-
-
-def _actor(actor):
-    return actor if getattr(actor, "pk", None) else None
+from .common import Conflict, ScreeningError
 
 
 @transaction.atomic
-def create_bag(site: SamplingSite, raw_barcode, *, lab: Lab | None = None, actor=None, source="web") -> Bag:
+def create_bag(site: SamplingSite, raw_barcode, *, lab: Lab | None = None, actor, source="web") -> Bag:
     require(actor, "sample", site.area.path)
     try:
         code = barcodes.clean_bag(raw_barcode)
@@ -28,13 +24,13 @@ def create_bag(site: SamplingSite, raw_barcode, *, lab: Lab | None = None, actor
         raise ScreeningError("bad_barcode", exc.message) from None
     if Bag.objects.filter(barcode=code).exists():
         raise Conflict("bag_exists", _("Bag %(code)s is already registered. Take a new bag.") % {"code": code})
-    bag = Bag.objects.create(barcode=code, round=site.round, site=site, lab=lab, area_path=site.area.path, created_by=_actor(actor))
+    bag = Bag.objects.create(barcode=code, round=site.round, site=site, lab=lab, area_path=site.area.path, created_by=person(actor))
     audit.record(bag, AuditEntry.Action.CREATE, actor=actor, source=source)
     return bag
 
 
 @transaction.atomic
-def pack_tube(bag: Bag, raw_barcode, *, actor=None, source="web") -> Tube:
+def pack_tube(bag: Bag, raw_barcode, *, actor, source="web") -> Tube:
     """Put a sealed tube in an open bag; the bag row is locked, so twenty is never passed."""
     bag = Bag.objects.select_for_update().get(pk=bag.pk)
     require(actor, "sample", bag.area_path)
@@ -45,7 +41,7 @@ def pack_tube(bag: Bag, raw_barcode, *, actor=None, source="web") -> Tube:
     except barcodes.BarcodeError as exc:
         raise ScreeningError("bad_barcode", exc.message) from None
     tube = Tube.objects.select_for_update().filter(barcode=code).first()
-    if tube is None or (actor is not None and not user_can(actor, "sample", tube.area_path)):
+    if tube is None or not can(actor, "sample", tube.area_path):
         raise ScreeningError("unknown_tube", _("Tube %(code)s is not registered.") % {"code": code})
     if tube.bag_id == bag.pk:
         return tube
@@ -67,7 +63,7 @@ def pack_tube(bag: Bag, raw_barcode, *, actor=None, source="web") -> Tube:
 
 
 @transaction.atomic
-def unpack_tube(bag: Bag, tube: Tube, *, actor=None, reason="", source="web") -> Tube:
+def unpack_tube(bag: Bag, tube: Tube, *, actor, reason="", source="web") -> Tube:
     bag = Bag.objects.select_for_update().get(pk=bag.pk)
     require(actor, "sample", bag.area_path)
     if bag.status != Bag.Status.OPEN or tube.bag_id != bag.pk:
@@ -82,7 +78,7 @@ def unpack_tube(bag: Bag, tube: Tube, *, actor=None, reason="", source="web") ->
 
 
 @transaction.atomic
-def send_bag(bag: Bag, lab: Lab, *, actor=None, source="web") -> Bag:
+def send_bag(bag: Bag, lab: Lab, *, actor, source="web") -> Bag:
     bag = Bag.objects.select_for_update().get(pk=bag.pk)
     require(actor, "sample", bag.area_path)
     if bag.status != Bag.Status.OPEN:
@@ -102,6 +98,7 @@ def send_bag(bag: Bag, lab: Lab, *, actor=None, source="web") -> Bag:
 @transaction.atomic
 def receive_bag(raw_barcode, *, actor, source="api") -> Bag:
     """The lab scans a bag on arrival; its tubes become "received"."""
+    require_actor(actor)
     try:
         code = barcodes.clean_bag(raw_barcode)
     except barcodes.BarcodeError as exc:

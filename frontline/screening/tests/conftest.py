@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from tests.factories import UserFactory, grant, household, make_id_number, resident
+from tests.factories import SYSTEM, UserFactory, grant, household, make_id_number, resident
 
 _tube_numbers = itertools.count(1)
 
@@ -45,9 +45,9 @@ class Screening:
         rounds.assign_staff(self.desk_a, self.sampler_a, actor=world.worker_a)
         self.leader_a = grant(UserFactory(username="leader_a"), "building_leader", world.building_a)
         self.lab_user = grant(UserFactory(username="lab_user"), "lab", world.city)
-        self.lab = rounds.create_lab(name="第一检测实验室", code="LAB1", members=[self.lab_user])
+        self.lab = rounds.create_lab(name="第一检测实验室", code="LAB1", members=[self.lab_user], actor=SYSTEM)
         self.other_lab_user = grant(UserFactory(username="other_lab_user"), "lab", world.city)
-        self.other_lab = rounds.create_lab(name="第二检测实验室", code="LAB2", members=[self.other_lab_user])
+        self.other_lab = rounds.create_lab(name="第二检测实验室", code="LAB2", members=[self.other_lab_user], actor=SYSTEM)
 
     def people(self, n, household_obj=None, start=0, **kw):
         """``n`` more residents in 小区A (ten to a household), with valid ID numbers."""

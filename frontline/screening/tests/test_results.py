@@ -18,7 +18,7 @@ from frontline.screening.models import (
 )
 from frontline.screening.services import results, sampling, transport
 from frontline.screening.services.common import ScreeningError
-from tests.factories import area, household, resident
+from tests.factories import SYSTEM, area, household, resident
 
 from .conftest import scan, tube_code
 
@@ -168,14 +168,14 @@ def test_invalid_tube_puts_its_people_back_on_the_list(screening):
     people = screening.people(3)
     tube = fill_tube(screening, people)
     send(screening, tube)
-    assert not {r.pk for r in coverage.not_sampled(screening.round, None)} & {p.pk for p in people}
+    assert not {r.pk for r in coverage.not_sampled(screening.round, SYSTEM)} & {p.pk for p in people}
     report(screening.lab_user, (tube.barcode, "无效", T0))
-    missing = {r.pk: r.reason for r in coverage.not_sampled(screening.round, None)}
+    missing = {r.pk: r.reason for r in coverage.not_sampled(screening.round, SYSTEM)}
     assert all(missing[p.pk] == coverage.Reason.INVALID_TUBE for p in people)
     # Sampled again in a new tube: off the list, and not a "repeat".
     out = sampling.ingest([scan(screening.desk_a, tube_code(), resident=people[0].pk)], actor=screening.sampler_a)
     assert out[0].data["repeat"] is False
-    assert people[0].pk not in {r.pk for r in coverage.not_sampled(screening.round, None)}
+    assert people[0].pk not in {r.pk for r in coverage.not_sampled(screening.round, SYSTEM)}
 
 
 def test_result_for_an_open_tube_is_refused(screening, world):

@@ -5,10 +5,13 @@ from django.core.management.base import CommandError
 from frontline.areas.models import Area
 
 
-def find_user(username):
-    """The acting user, or None: without --user the command acts as the system (no scope limit)."""
+def find_user(username, system_name):
+    """The acting user; without --user, the system actor ``system_name`` (no scope limit,
+    recorded in the change log as ``system:<name>``)."""
     if not username:
-        return None
+        from frontline.core.access import system_actor
+
+        return system_actor(system_name)
     from frontline.accounts.models import User
 
     try:

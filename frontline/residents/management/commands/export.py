@@ -26,12 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="", help="why full numbers are needed (goes to the change log)")
 
     def handle(self, *args, **options):
-        user = find_user(options["user"])
+        user = find_user(options["user"], "cli:export")
         area = find_area(options["area"])
         output = Path(options["output"])
         try:
             with output.open("wb") as out:
-                count = export_ledger(out, area=area, user=user, reveal=options["reveal"], source="cli", reason=options["reason"])
+                count = export_ledger(out, area=area, actor=user, reveal=options["reveal"], source="cli", reason=options["reason"])
         except PermissionDenied as exc:
             output.unlink(missing_ok=True)
             raise CommandError(str(exc)) from None

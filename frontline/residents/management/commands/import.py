@@ -32,7 +32,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        user = find_user(options["user"])
+        user = find_user(options["user"], "cli:import")
         area = find_area(options["area"])
         show_progress = options["verbosity"] >= 1 and sys.stderr.isatty()
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
                 sys.stderr.flush()
 
         try:
-            result = import_ledger(path, area=area, user=user, dry_run=options["dry_run"], strict=options["strict"],
+            result = import_ledger(path, area=area, actor=user, dry_run=options["dry_run"], strict=options["strict"],
                                    create_missing=options["create_missing"], filename=path.name, progress=progress, source="import")
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from None
