@@ -24,16 +24,19 @@ class User(AbstractUser):
     def __str__(self):
         return self.display_name or self.username
 
-    def scope_paths(self, action: str) -> list[str]:
-        """Area paths under which this user may do ``action``; computed once per instance."""
+    def scope_paths(self, action: str, roles=()) -> list[str]:
+        """Area paths under which this user may do ``action`` (through one of ``roles``, when
+        given: an alert kind meant for building leaders); computed once per instance."""
         cache = self.__dict__.setdefault("_scope_cache", {})
-        if action not in cache:
+        key = (action, tuple(roles)) if roles else action
+        if key not in cache:
             if "_assignments" not in self.__dict__:
                 self.__dict__["_assignments"] = list(
                     self.role_assignments.select_related("area").values_list("role", "area__path")
                 )
-            cache[action] = minimal_paths(p for role, p in self.__dict__["_assignments"] if action in actions_of(role))
-        return cache[action]
+            cache[key] = minimal_paths(p for role, p in self.__dict__["_assignments"]
+                                       if action in actions_of(role) and (not roles or role in roles))
+        return cache[key]
 
     def has_action(self, action: str) -> bool:
         return self.is_superuser or bool(self.scope_paths(action))

@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .querysets import AlertQuerySet
 from .scoping import ScopedQuerySet
 
 
@@ -42,3 +45,148 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.model} {self.object_id}"
+
+
+class Alert(models.Model):
+    """One item of the inbox (DESIGN.md §9): something that waits on the people responsible for
+    an area. Every app raises its kinds through ``core.alerts.raise_alert``; "my work", the
+    dashboard and the apps' own pages read ``Alert.objects.restrict(user)``.
+
+    ``kind`` is an ``AlertKind.code`` an app declares; the kind says which action (and roles) a
+    user needs on ``area_path`` to see it. ``message`` is an English msgid, translated and
+    formatted with ``params`` when read, in the reader's language. ``target`` points to the record
+    the alert is about (it may be gone: "record removed"). ``key`` deduplicates: one open alert
+    per key, so a rerun task does not raise twice.
+    """
+
+    class Severity(models.TextChoices):
+        INFO = "info", _("info")
+        WARNING = "warning", _("warning")
+        URGENT = "urgent", _("urgent")
+        EMERGENCY = "emergency", _("emergency")
+
+    RANKS = {"info": 0, "warning": 1, "urgent": 2, "emergency": 3}
+
+    kind = models.CharField(_("kind"), max_length=60)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.WARNING)
+    # Sorts "most urgent first" with the index (a CharField of names would sort alphabetically).
+    rank = models.PositiveSmallIntegerField(default=1, editable=False)
+    key = models.CharField(max_length=200)
+    area_path = models.CharField(max_length=120, editable=False)
+    target_type = models.ForeignKey("contenttypes.ContentType", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    target_id = models.CharField(max_length=40, blank=True)
+    message = models.CharField(_("message"), max_length=300)
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    due = models.DateTimeField(_("due"), null=True, blank=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="assigned_alerts", verbose_name=_("assignee"))
+    raised_by = models.CharField(max_length=150, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    resolved_by_name = models.CharField(max_length=150, blank=True)
+    resolution = models.CharField(_("reason"), max_length=300, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    scope_path = "area_path"
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-rank", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=Q(resolved_at__isnull=True), name="alert_key_open_once"),
+            models.CheckConstraint(condition=Q(severity__in=["info", "warning", "urgent", "emergency"]),
+                                   name="alert_severity_known"),
+        ]
+        indexes = [
+            # The inbox and its badge: open alerts of a subtree (one range on area_path), by kind.
+            models.Index(fields=["area_path", "kind"], condition=Q(resolved_at__isnull=True), name="alert_open_area"),
+            models.Index(fields=["target_type", "target_id"], name="alert_target"),
+            models.Index(fields=["kind", "-created_at"], name="alert_kind_created"),
+        ]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+
+    def __str__(self):
+        return f"{self.kind} {self.key}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    def text(self) -> str:
+        """The message in the active language, formatted with its params."""
+        from django.utils.translation import gettext
+
+        translated = gettext(self.message)
+        if not self.params:
+            return translated
+        try:
+            return translated % self.params
+        except (KeyError, ValueError, TypeError):
+            return translated
+
+    def kind_label(self) -> str:
+        from .registry import alert_kinds
+
+        kind = alert_kinds().get(self.kind)
+        return str(kind.label) if kind else self.kind
+
+    @property
+    def target(self):
+        """The record the alert points to; None when it has none or it was removed."""
+        if self.target_type_id is None or not self.target_id:
+            return None
+        if "_target" not in self.__dict__:
+            model = self.target_type.model_class()
+            self.__dict__["_target"] = (model._default_manager.filter(pk=self.target_id).first()
+                                        if model is not None else None)
+        return self.__dict__["_target"]
+
+    @property
+    def target_removed(self) -> bool:
+        return self.target_type_id is not None and bool(self.target_id) and self.target is None
+
+    def target_url(self) -> str:
+        """Where "open" goes: the kind's ``link``, else the target's own page; "" when neither."""
+        from django.urls import NoReverseMatch, reverse
+
+        from .registry import alert_kinds, resolve
+
+        kind = alert_kinds().get(self.kind)
+        link = kind.link if kind else ""
+        if link and "." in link.partition(":")[0]:
+            return resolve(link)(self) or ""
+        if link:
+            try:
+                return reverse(link)
+            except NoReverseMatch:
+                return ""
+        if self.target_removed:
+            return ""
+        method = getattr(self.target, "get_absolute_url", None)
+        return method() if method else ""
+
+
+class AlertNotification(models.Model):
+    """One notification of one alert to one person through one channel: the unique constraint
+    is what makes "nobody gets the same notification twice" hold across retries and workers."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=30)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alert", "user", "channel"], name="alert_notified_once")]
+        verbose_name = _("alert notification")
+        verbose_name_plural = _("alert notifications")
+
+    def __str__(self):
+        return f"{self.alert_id} → {self.user_id} ({self.channel})"

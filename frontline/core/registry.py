@@ -47,7 +47,10 @@ class CopiedPath:
 @dataclass(frozen=True)
 class AlertKind:
     """A kind of inbox item: who sees it (holders of ``action`` on the alert's area, optionally
-    only these ``roles``), how urgent it is by default, and whether it notifies out of the system."""
+    only these ``roles``), how urgent it is by default, and whether it notifies out of the system.
+    ``link`` opens the record from the inbox: a URL name (reversed without arguments) or a
+    ``"module.path:function"`` reference, ``function(alert) -> url``; empty: the target's
+    ``get_absolute_url``."""
 
     code: str
     label: str
@@ -55,6 +58,7 @@ class AlertKind:
     roles: tuple[str, ...] = ()
     severity: str = "warning"
     notify: bool = False
+    link: str = ""
 
 
 class FrontlineApp(AppConfig):

@@ -16,13 +16,15 @@ from pydantic import BeforeValidator, StrictBool, StrictStr, StringConstraints
 
 from frontline.api import ERRORS, api, error
 from frontline.areas.models import Area
+from frontline.core import alerts as inbox
 from frontline.core.apikit import BodySchema as Body
 from frontline.core.apikit import Nested, Out
+from frontline.core.models import Alert
 from frontline.core.scoping import get_scoped_or_404
 from frontline.residents.models import Resident
 
 from . import coverage, imports
-from .models import Alert, Bag, ControlFlag, Desk, HomeTask, Lab, LabResult, RetestItem, Round, Sample, Tube
+from .models import Bag, ControlFlag, Desk, HomeTask, Lab, LabResult, RetestItem, Round, Sample, Tube
 from .services import lookup as lookup_service
 from .services import results as result_service
 from .services import rounds as round_service
@@ -673,16 +675,24 @@ def list_retests(request, round: QueryId = None, status: query_text(20) = None):
 
 @router.get("/alerts", response={200: list[ScreeningAlertOut], **ERRORS})
 def list_alerts(request, include_acknowledged: bool = False):
-    qs = Alert.objects.restrict(request.user).select_related("tube", "area")
+    """Screening's alerts from the core inbox (open ones; ``/me/work`` has every kind)."""
+    qs = Alert.objects.restrict(request.user).of_kinds("screening.").open().select_related("target_type")
     if not include_acknowledged:
         qs = qs.filter(acknowledged_at__isnull=True)
-    return [{"id": a.pk, "kind": a.kind, "message": a.message, "tube": a.tube.barcode if a.tube_id else None,
-             "area": a.area.name, "created_at": a.created_at, "acknowledged": a.acknowledged_at is not None} for a in qs[:200]]
+    alerts = list(qs[:200])
+    tubes = dict(Tube.objects.filter(pk__in=[int(a.target_id) for a in alerts if a.target_id.isdigit()])
+                 .values_list("pk", "barcode"))
+    areas = dict(Area.objects.filter(path__in={a.area_path for a in alerts}).values_list("path", "name"))
+    return [{"id": a.pk, "kind": a.kind.removeprefix("screening."), "message": a.text(),
+             "tube": tubes.get(int(a.target_id)) if a.target_id.isdigit() else None,
+             "area": areas.get(a.area_path, ""), "created_at": a.created_at,
+             "acknowledged": a.acknowledged_at is not None} for a in alerts]
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response={200: ScreeningOkOut, **ERRORS})
 def acknowledge_alert(request, alert_id: PathId):
-    result_service.acknowledge_alert(get_scoped_or_404(Alert.objects, request.user, "view", pk=alert_id), actor=request.user)
+    inbox.acknowledge_alert(get_scoped_or_404(Alert.objects.of_kinds("screening."), request.user, pk=alert_id),
+                            actor=request.user)
     return {"ok": True}
 
 

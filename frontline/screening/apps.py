@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from frontline.core.registry import FrontlineApp, NavEntry
+from frontline.core.registry import AlertKind, FrontlineApp, NavEntry
 
 
 class ScreeningConfig(FrontlineApp):
@@ -15,6 +15,13 @@ class ScreeningConfig(FrontlineApp):
         NavEntry("screening:result_import", _("Import lab results"), "lab", order=41),
     )
     dashboard_panels = "frontline.screening.dashboard:panels"
+    # Whoever may view the area sees these (building leaders, community staff); a lab does not.
+    alert_kinds = (
+        AlertKind("screening.positive_pool", _("positive pool"), severity="emergency", notify=True,
+                  link="screening:retests"),
+        AlertKind("screening.result_conflict", _("conflicting lab results"), severity="urgent",
+                  link="screening:conflicts"),
+    )
     demo_builder = "frontline.screening.demo:build"
     demo_order = 40
 

@@ -1,9 +1,9 @@
 """Mass nucleic-acid testing: rounds, sites and desks, pooled tubes, samples, bags, lab results,
-and what a positive pool sets off (retest list, temporary-control flags, dashboard alerts).
+and what a positive pool sets off (retest list, temporary-control flags, alerts in the core inbox).
 
 Scoping (DESIGN.md §5): every record carries the area path it belongs to. Tubes, samples and
 bags belong to the sampling site where they were taken (``area_path``, copied when created so a
-scoped list is one index range); retest items, control flags, alerts, exemptions and home-sampling
+scoped list is one index range); retest items, control flags, exemptions and home-sampling
 tasks belong to the resident's household area. Rounds cover several areas and are seen by anyone
 whose scope overlaps them (see querysets.RoundQuerySet).
 """
@@ -556,35 +556,6 @@ class ControlFlag(models.Model):
 
     def __str__(self):
         return f"{self.area} · {self.reason}"
-
-
-class Alert(models.Model):
-    """A dashboard alert for the people responsible for an area (building leaders, community
-    staff): whoever may view ``area_path`` sees it until someone acknowledges it."""
-
-    class Kind(models.TextChoices):
-        POSITIVE_POOL = "positive_pool", _("positive pool")
-        RESULT_CONFLICT = "result_conflict", _("conflicting lab results")
-
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    message = models.CharField(max_length=300)
-    tube = models.ForeignKey(Tube, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
-    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
-    area_path = models.CharField(max_length=120, db_index=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-
-    scope_path = "area_path"
-    objects = AreaPathQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("alert")
-        verbose_name_plural = _("alerts")
-
-    def __str__(self):
-        return self.message
 
 
 class HomeTask(models.Model):

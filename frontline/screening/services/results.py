@@ -15,13 +15,15 @@ from django.db import connection, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from frontline.core import audit, context
-from frontline.core.access import is_system, person, require, require_actor
+from frontline.core.access import is_system, person, require, require_actor, system_actor
+from frontline.core.alerts import raise_alert, resolve_alerts
 from frontline.core.models import AuditEntry
 
 from .. import barcodes
-from ..models import Alert, ControlFlag, LabResult, RetestItem, Sample, Tube
+from ..models import ControlFlag, LabResult, RetestItem, Sample, Tube
 
 CHUNK = 5000
 
@@ -187,7 +189,7 @@ def _report_chunk(chunk, outcomes, actor, source, source_ref, now, summary) -> l
         Sample.objects.filter(tube_id__any_of=by_value[Tube.Result.INVALID]).update(counts=False)
     if conflicts:
         Tube.objects.filter(pk__in=conflicts).update(result_conflict=True)
-        _conflict_alerts(list(Tube.objects.filter(pk__in=conflicts)), now)
+        _conflict_alerts(list(Tube.objects.filter(pk__in=conflicts)), actor)
     return positives
 
 
@@ -208,15 +210,15 @@ def _insert_results(rows):
     LabResult.objects.bulk_create([LabResult(**dict(zip(_RESULT_COLUMNS, row, strict=True))) for row in rows], batch_size=2000)
 
 
-def _conflict_alerts(tubes, now):
-    from frontline.areas.models import Area
+def _conflict_alerts(tubes, actor):
+    for tube in tubes:
+        raise_alert("screening.result_conflict", key=f"screening.result_conflict:{tube.pk}", area_path=tube.area_path,
+                    message=gettext_noop("Conflicting lab results for tube %(code)s: review them."),
+                    params={"code": tube.barcode}, target=tube, actor=actor)
 
-    areas = {a.path: a for a in Area.objects.filter(path__in={t.area_path for t in tubes})}
-    Alert.objects.bulk_create([
-        Alert(kind=Alert.Kind.RESULT_CONFLICT, tube_id=t.pk, area=areas[t.area_path], area_path=t.area_path, created_at=now,
-              message=_("Conflicting lab results for tube %(code)s: review them.") % {"code": t.barcode})
-        for t in tubes if t.area_path in areas and not Alert.objects.filter(kind=Alert.Kind.RESULT_CONFLICT, tube_id=t.pk).exists()
-    ])
+
+def positive_pool_key(tube_id, area_path) -> str:
+    return f"screening.positive_pool:{tube_id}:{area_path}"
 
 
 def _audit_summary(actor, source, source_ref, summary, errors):
@@ -260,9 +262,11 @@ def handle_positive(tube: Tube, *, actor, source="api") -> dict:
         )
         if created:
             audit.record(flag, AuditEntry.Action.CREATE, actor=actor, source=source, reason=reason)
-            Alert.objects.create(kind=Alert.Kind.POSITIVE_POOL, tube=tube, area=area, area_path=path,
-                                 message=_("%(reason)s. %(area)s is under temporary control; single-tube retest list ready.")
-                                 % {"reason": reason, "area": area.full_name()})
+            raise_alert("screening.positive_pool", key=positive_pool_key(tube.pk, path), area_path=path, target=tube,
+                        message=gettext_noop("Positive pool: tube %(code)s (%(n)s people). %(area)s is under temporary "
+                                             "control; single-tube retest list ready."),
+                        params={"code": tube.barcode, "n": len(samples), "area": area.full_name()},
+                        actor=actor or system_actor("screening"))
         flags.append(flag)
     return {"retest_items": len(items), "control_flags": len(flags)}
 
@@ -290,19 +294,11 @@ def review_conflict(result: LabResult, *, keep_accepted: bool, note: str, actor,
     tube.result_conflict = LabResult.objects.filter(tube=tube, conflict=True, reviewed_at__isnull=True).exists()
     tube.save(update_fields=["result", "resulted_at", "result_conflict"])
     audit.record(tube, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source, reason=note)
+    if not tube.result_conflict:
+        resolve_alerts(key=f"screening.result_conflict:{tube.pk}", actor=actor, reason=note.strip())
     if not keep_accepted and tube.result == Tube.Result.POSITIVE:
         handle_positive(tube, actor=actor, source=source)
     return result
-
-
-@transaction.atomic
-def acknowledge_alert(alert: Alert, *, actor) -> Alert:
-    require(actor, "view", alert.area_path)
-    if alert.acknowledged_at is None:
-        alert.acknowledged_at = timezone.now()
-        alert.acknowledged_by = person(actor)
-        alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
-    return alert
 
 
 @transaction.atomic

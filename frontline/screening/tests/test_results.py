@@ -6,10 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from frontline.core.models import Alert
 from frontline.screening import coverage
 from frontline.screening.models import (
     BAG_MAX_TUBES,
-    Alert,
     Bag,
     ControlFlag,
     LabResult,
@@ -115,7 +115,7 @@ def test_same_result_twice_is_a_duplicate_and_a_different_one_is_flagged_not_ove
     # The conflicting row again is a duplicate, not a third row.
     assert report(screening.lab_user, (tube.barcode, "positive", "2022-01-05 16:00"))[0].status == "duplicate"
     assert LabResult.objects.filter(tube=tube).count() == 2
-    assert Alert.objects.filter(kind=Alert.Kind.RESULT_CONFLICT, tube=tube).count() == 1
+    assert Alert.objects.filter(kind="screening.result_conflict", target_id=str(tube.pk)).count() == 1
     # Nothing positive happened: no retest list, no control flags.
     assert not RetestItem.objects.exists() and not ControlFlag.objects.exists()
 
@@ -156,8 +156,8 @@ def test_positive_pool_marks_everyone_flags_units_and_alerts(screening, world):
     flagged = set(ControlFlag.objects.filter(tube=tube).values_list("area__name", flat=True))
     assert flagged == {"1单元", "2单元"}
     # The building leader of 1号楼 and the community's staff see the alert; 小区B's worker does not.
-    assert Alert.objects.restrict(screening.leader_a).filter(kind=Alert.Kind.POSITIVE_POOL).count() == 2
-    assert Alert.objects.restrict(world.worker_a).filter(kind=Alert.Kind.POSITIVE_POOL).exists()
+    assert Alert.objects.restrict(screening.leader_a).filter(kind="screening.positive_pool").count() == 2
+    assert Alert.objects.restrict(world.worker_a).filter(kind="screening.positive_pool").exists()
     assert not Alert.objects.restrict(world.worker_b).exists()
     # A replayed positive changes nothing.
     report(screening.lab_user, (tube.barcode, "阳性", T0))

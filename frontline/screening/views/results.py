@@ -9,11 +9,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from frontline.core.alerts import acknowledge_alert
+from frontline.core.models import Alert
 from frontline.core.scoping import get_scoped_or_404
 
 from .. import imports
 from ..forms import ResultFileForm
-from ..models import Alert, ControlFlag, LabResult, RetestItem
+from ..models import ControlFlag, LabResult, RetestItem
 from ..services import results as result_service
 from ..services.common import ScreeningError
 
@@ -95,7 +97,7 @@ class RetestsView(LoginRequiredMixin, TemplateView):
 
 class AlertAckView(LoginRequiredMixin, View):
     def post(self, request, alert_id):
-        alert = get_scoped_or_404(Alert.objects, request.user, "view", pk=alert_id)
-        result_service.acknowledge_alert(alert, actor=request.user)
+        alert = get_scoped_or_404(Alert.objects.of_kinds("screening."), request.user, pk=alert_id)
+        acknowledge_alert(alert, actor=request.user)
         return redirect(request.POST.get("next") or "core:dashboard")
 
