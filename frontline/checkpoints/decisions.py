@@ -28,6 +28,7 @@ from frontline.areas.models import Area
 from frontline.core import audit, lean, phones
 from frontline.core.access import person, require
 from frontline.core.models import AuditEntry
+from frontline.core.personal import mask_name  # noqa: F401  (re-exported: the one name mask)
 from frontline.core.scoping import user_can
 from frontline.residents.models import Household, Resident
 
@@ -506,16 +507,6 @@ def gate_venue_id(gate) -> int | None:
     if not hasattr(gate, "_venue_id"):
         gate._venue_id = Venue.objects.filter(gate_id=gate.pk).order_by("pk").values_list("pk", flat=True).first()
     return gate._venue_id
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张*, 曾小明 → 曾*明: enough for the staff who sees the person, not for a bystander."""
-    name = name or ""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 @transaction.atomic

@@ -225,9 +225,7 @@ class HistoryPage(PageMeta):
     items: list[HistoryEntryOut]
 
 
-# Kept in the log in plaintext, but shown redacted like the personal fields: a resident's birth
-# date is the middle of their ID number, which the mask hides on purpose.
-REDACTED_IN_HISTORY = {"birth_date"}
+from .audit import REDACTED_IN_HISTORY  # noqa: E402  (one list for pages and API)
 
 
 def history_entry(entry: AuditEntry) -> dict:

@@ -10,6 +10,9 @@ from . import context
 from .models import AuditEntry
 
 REDACTED = "***"
+# Kept in the log in plaintext, but shown redacted like the personal fields, on pages and in the
+# API: a resident's birth date is the middle of their ID number, which the mask hides on purpose.
+REDACTED_IN_HISTORY = frozenset({"birth_date"})
 
 
 def _plain(value):

@@ -6,7 +6,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .audit import REDACTED, history
+from .audit import REDACTED, REDACTED_IN_HISTORY, history
 from .models import AuditEntry
 
 
@@ -83,7 +83,7 @@ def history_rows(obj, limit: int = 50) -> list[HistoryRow]:
                 if not isinstance(pair, list) or len(pair) != 2 or _internal(model, name):
                     continue
                 old, new = pair
-                if old == REDACTED or new == REDACTED:
+                if old == REDACTED or new == REDACTED or (name in REDACTED_IN_HISTORY and (old or new)):
                     row.changes.append(Change(_label(model, name), "", "", redacted=True))
                 else:
                     old_text, new_text = _display(model, name, old, cache), _display(model, name, new, cache)

@@ -24,6 +24,30 @@ from . import idnumber, phones
 _PREFIX = "v1:"
 
 
+# One mask per kind of personal value (DESIGN.md §9): templates, exports, API schemas, offline
+# snapshots and field screens all use these; a script never masks on its own (the server sends
+# the masked value).
+def mask_name(name: str) -> str:
+    """张三 → 张*, 曾小明 → 曾*明, 欧阳小明 → 欧**明; Latin names keep their first and last letter."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_id_number(number: str) -> str:
+    """610103********123X: the area code and the last four stay, the birth date is hidden. Never
+    show it beside the full birth date (the hidden digits are the birth date): show the age."""
+    return idnumber.mask(number)
+
+
+def mask_phone(phone: str) -> str:
+    """139****1234 (a landline keeps its last four digits only)."""
+    return phones.mask(phone)
+
+
 @functools.lru_cache(maxsize=4)
 def _keys(master: str) -> tuple[AESGCM, bytes]:
     raw = base64.urlsafe_b64decode(master.encode() + b"=" * (-len(master) % 4))
@@ -140,8 +164,8 @@ class PersonalIdentity(models.Model):
 
     @property
     def id_number_masked(self):
-        return idnumber.mask(self.id_number)
+        return mask_id_number(self.id_number)
 
     @property
     def phone_masked(self):
-        return phones.mask(self.phone)
+        return mask_phone(self.phone)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from frontline.core.admin import AuditedAdmin
 
@@ -25,13 +26,18 @@ class HouseholdAdmin(AuditedAdmin):
 
 @admin.register(Resident)
 class ResidentAdmin(AuditedAdmin):
-    list_display = ("name", "id_number_masked", "phone_masked", "sex", "birth_date", "status")
+    # The age, never the birth date, beside the masked ID number (the hidden digits are the birth date).
+    list_display = ("name", "id_number_masked", "phone_masked", "sex", "age_years", "status")
     list_filter = ("status", "sex")
     search_fields = ("name",)
     raw_id_fields = ("household",)
-    exclude = ("id_number", "phone")
-    readonly_fields = ("id_number_masked", "phone_masked")
+    exclude = ("id_number", "phone", "birth_date")
+    readonly_fields = ("id_number_masked", "phone_masked", "age_years")
     inlines = [TagInline]
+
+    @admin.display(description=_("age"))
+    def age_years(self, obj):
+        return obj.age()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

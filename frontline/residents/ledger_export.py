@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from frontline.areas.models import Area
-from frontline.core import audit, idnumber, phones
+from frontline.core import audit, personal
 from frontline.core.access import can, require
 from frontline.core.models import AuditEntry
 
@@ -165,7 +165,7 @@ def export_ledger(out, *, area: Area, actor, reveal=False, source="web", reason=
     for pk, household_id, name, id_number, phone, relation, status, notes in residents.values_list(*fields).iterator(chunk_size=CHUNK):
         where, room, floor = households[household_id]
         if not reveal:
-            id_number, phone = idnumber.mask(id_number), phones.mask(phone)
+            id_number, phone = personal.mask_id_number(id_number), personal.mask_phone(phone)
         tags = "、".join(labels["tags"][t] for t in sorted(tags_of.get(pk, ())))
         sheet.append([
             where["compound"], text_cell(where["building"]), text_cell(where["unit"]), text_cell(room), floor, name,

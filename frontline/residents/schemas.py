@@ -10,7 +10,7 @@ from django.utils import timezone
 from ninja import Field
 
 from frontline.areas.schemas import AreaRef, area_ref
-from frontline.core import idnumber, phones
+from frontline.core import personal
 from frontline.core.apikit import Out
 
 from .models import Household, Resident, ResidentTag
@@ -86,7 +86,7 @@ def rows_from_values(values, *, today: datetime.date | None = None) -> list[dict
         {
             "id": v["id"], "name": v["name"], "sex": v["sex"] or None, "age": age_on(v["birth_date"], today),
             "relation": v["relation"], "status": v["status"],
-            "id_number_masked": idnumber.mask(v["id_number"]), "phone_masked": phones.mask(v["phone"]),
+            "id_number_masked": personal.mask_id_number(v["id_number"]), "phone_masked": personal.mask_phone(v["phone"]),
             "household": {
                 "id": v["household_id"], "room": v["household__room"], "floor": v["household__floor"],
                 "area": {"id": v["household__area_id"], "name": v["household__area__name"],

@@ -30,9 +30,34 @@ def test_detail_masks_personal_data_and_derives_sex_and_age(world, login, expect
     assert expecting.id_number not in html and "13800001234" not in html
     assert expecting.id_number[:6] + "********" + expecting.id_number[-4:] in html
     assert "138****1234" in html
-    assert "female" in html and "1990-03-15" in html
+    assert "female" in html
     assert f"{expecting.age()} years old" in html
     assert "due 2027-02-01" in html and "第二胎" in html and "hardship family" in html
+
+
+def test_masked_id_number_is_never_beside_the_full_birth_date(world, login, expecting, english):
+    """Issue 8 hole 1: the eight hidden digits are the birth date; the page shows the age only."""
+    html = login(world.worker_a).get(reverse("residents:detail", args=[expecting.pk])).content.decode()
+    assert expecting.id_number_masked in html
+    for shown in ("1990-03-15", "19900315", "1990年3月15日", "March 15, 1990", "3月15"):
+        assert shown not in html
+
+
+def test_a_resident_without_id_number_shows_the_birth_date(world, login, english):
+    someone = resident(world.household_a, "王五", id_number="", birth_date=datetime.date(1950, 6, 1))
+    html = login(world.worker_a).get(reverse("residents:detail", args=[someone.pk])).content.decode()
+    assert "1950-06-01" in html
+
+
+def test_admin_list_shows_the_age_not_the_birth_date(world, expecting, client):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root", "root@example.org", "pw")
+    client.force_login(admin)
+    html = client.get("/admin/residents/resident/").content.decode()
+    assert expecting.id_number_masked in html and "1990-03-15" not in html and "March 15, 1990" not in html
+    html = client.get(f"/admin/residents/resident/{expecting.pk}/change/").content.decode()
+    assert expecting.id_number_masked in html and "1990-03-15" not in html
 
 
 def test_detail_shows_history_without_personal_values(world, login, expecting, english):

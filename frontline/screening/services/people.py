@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from frontline.areas.models import Area
 from frontline.core import idnumber, lean, phones
-from frontline.core.personal import lookup_hash
+from frontline.core.personal import lookup_hash, mask_name  # noqa: F401  (re-exported: the one name mask)
 from frontline.core.scoping import prefix_q
 from frontline.residents.models import Household, Resident, ResidentTag
 
@@ -28,16 +28,6 @@ GREEN_TAGS = {ResidentTag.Tag.PREGNANT, ResidentTag.Tag.DISABLED, ResidentTag.Ta
 
 def green_channel_age() -> int:
     return getattr(settings, "SCREENING_GREEN_CHANNEL_AGE", 65)
-
-
-def mask_name(name: str) -> str:
-    """张*明, 李*; Latin names keep their first letter."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def age_on(birth: datetime.date | None, today: datetime.date) -> int | None:
