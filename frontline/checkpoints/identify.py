@@ -113,6 +113,10 @@ def identify(gate, raw: str = "", *, resident_id: int | None = None, now=None) -
     if resident_id:
         found = _here(compound, _by_key("id", int(resident_id), 1))
         resident = found[0] if found else None
+        if resident is not None and not _typed_value_fits(resident, raw):
+            # Offline the screen matched a typed ID number or phone on its last four only (the
+            # snapshot holds no more): the typed value, not the pick, says who passed.
+            return _from_id_number(compound, raw) if _method_for(raw) == "id_number" else _from_phone(compound, raw)
         if resident is not None:
             return Identity(method=_method_for(raw) or "name", resident=resident, household=resident.household)
         return Identity()
@@ -137,6 +141,19 @@ def _method_for(raw):
     if cleaned.isdigit():
         return "phone"
     return "name"
+
+
+def _typed_value_fits(resident, raw) -> bool:
+    """Whether a typed full ID number or phone is the chosen resident's (anything else fits)."""
+    method = _method_for(raw)
+    try:
+        if method == "id_number":
+            return resident.id_number_hash == personal.lookup_hash("id", idnumber.parse(raw).number)
+        if method == "phone" and len(re.sub(r"\D", "", raw)) >= 11:
+            return resident.phone_hash == personal.lookup_hash("phone", phones.normalise(raw))
+    except (idnumber.IDNumberError, phones.PhoneError):
+        return True  # a malformed value was refused before any pick
+    return True
 
 
 def _from_resident_token(compound, raw) -> Identity:

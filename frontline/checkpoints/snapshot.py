@@ -1,28 +1,58 @@
 """The gate state: a compact snapshot of one compound, for the gate screen to decide offline.
 
 It holds what the rules need (households and their areas, policies, exemptions, isolations,
-this period's quota usage, passes and their revocations) and what identification needs. ID
-numbers and phones are never sent: only a SHA-256 of (a salt made for this snapshot + the
-value), so the phone can match a typed number without holding the number. Names are sent
-(the staff search by name); the screen shows them masked.
+this period's quota usage, passes and their revocations) and just enough to pick a person out of
+this compound's residents, nothing that narrows anyone's ID number or phone (issue 8, hole 4;
+docs/checkpoints.md "What a gate phone holds"):
+
+- the name masked (张*明) and search keys made of the surname and the initials only (never the
+  full pinyin or the name itself);
+- the last four characters of the ID number (sequence and check digit, shown in every mask);
+- the last four digits of the phone, only for a phone of 8 digits or more (shown in every mask);
+- no hash of an ID number or phone, no salt, no age, birth date or sex.
+
+A typed ID number or phone is matched offline on its last four; the screen shows the matching
+residents by masked name and room for the staff to pick, and the server identifies the typed value
+again when the passage syncs. ``candidate_bound`` computes how many numbers an entry leaves open.
 """
 
 import datetime
-import hashlib
-import secrets
 
 from django.utils import timezone
 
-from frontline.residents.models import Household, NameKey, Resident
+from frontline.core.personal import mask_name
+from frontline.residents.models import Household, Resident
+from frontline.residents.names import _HAN, search_keys
 
-from .decisions import mask_name
 from .models import Exemption, ExitPolicy, HomeIsolation, HouseholdQuota, Pass
 
-VERSION = 1
+VERSION = 2
 
 
-def salted(salt: str, value: str) -> str:
-    return hashlib.sha256(f"{salt}:{value}".encode()).hexdigest()[:20] if value else ""
+# A phone tail narrows a phone to the numbers that end with it: 10^(length - 4) of them, minus
+# the fixed prefix digits. Below 8 digits that is under ~1,000, so such a phone sends no tail.
+PHONE_TAIL_MIN_LENGTH = 8
+
+
+def id_tail(number: str) -> str:
+    """The last four of an ID number (three sequence digits and the check digit)."""
+    return number[-4:] if number and len(number) == 18 else ""
+
+
+def phone_tail(phone: str) -> str:
+    return phone[-4:] if phone and len(phone) >= PHONE_TAIL_MIN_LENGTH else ""
+
+
+def offline_keys(name: str) -> list[str]:
+    """What a name can be searched by offline: its first character and the initials of each
+    reading (张小明 → 张, zxm). The full pinyin would spell the name the mask hides."""
+    name = (name or "").strip()
+    if not name:
+        return []
+    keys = {name[0], name[0].lower()}
+    if len(name) > 1 and _HAN.search(name):
+        keys |= {k for k in search_keys(name) if len(k) <= len(name)}
+    return sorted(keys)
 
 
 def _iso(moment):
@@ -32,16 +62,11 @@ def _iso(moment):
 def gate_state(gate, now=None) -> dict:
     now = now or timezone.now()
     compound = gate.compound
-    salt = secrets.token_hex(8)
     households = list(Household.objects.in_area(compound).select_related("area").order_by("pk"))
     residents = list(
         Resident.objects.in_area(compound).exclude(status__in=["moved_out", "deceased"])
-        .only("pk", "household_id", "name", "id_number", "phone", "phone_tail", "relation", "birth_date").order_by("pk")
+        .only("pk", "household_id", "name", "id_number", "phone", "relation").order_by("pk")
     )
-    keys: dict[int, list[str]] = {}
-    names = NameKey.objects.filter(resident__in=Resident.objects.in_area(compound).values("pk"))
-    for resident_id, key in names.values_list("resident_id", "key"):
-        keys.setdefault(resident_id, []).append(key)
     policies = ExitPolicy.objects.touching_subtree(compound.path, now).select_related("area")
     horizon = now - datetime.timedelta(days=31)
     resident_ids = Resident.objects.in_area(compound).values("pk")
@@ -49,7 +74,6 @@ def gate_state(gate, now=None) -> dict:
     return {
         "version": VERSION,
         "generated_at": now.isoformat(),
-        "salt": salt,
         "gate": {
             "id": gate.pk, "name": gate.name, "compound": compound.name, "compound_path": compound.path,
             "opens_at": gate.opens_at.strftime("%H:%M") if gate.opens_at else None,
@@ -59,9 +83,8 @@ def gate_state(gate, now=None) -> dict:
         "households": [{"id": h.pk, "path": h.area.path, "label": f"{h.area.name} {h.room}"} for h in households],
         "residents": [
             {
-                "id": r.pk, "h": r.household_id, "n": mask_name(r.name), "k": keys.get(r.pk, []),
-                "i": salted(salt, r.id_number), "p": salted(salt, r.phone), "t": r.phone_tail, "rel": r.relation,
-                "age": r.age(),
+                "id": r.pk, "h": r.household_id, "n": mask_name(r.name), "k": offline_keys(r.name),
+                "it": id_tail(r.id_number), "t": phone_tail(r.phone), "rel": r.relation,
             }
             for r in residents
         ],
