@@ -28,7 +28,7 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).exc
 RULES_BEYOND_JSON_SCHEMA = {
     ("POST", "/api/v1/residents"),  # ID number check digit and date, phone prefix, birth date range
     ("PATCH", "/api/v1/residents/{id}"),  # the same, and a status change needs a reason
-    ("GET", "/api/v1/residents/lookup"),  # ID number check digit and date
+    ("POST", "/api/v1/residents/lookup"),  # ID number check digit and date
     ("POST", "/api/v1/areas"),  # a kind must lie below its parent's kind
     ("PATCH", "/api/v1/areas/{id}"),  # moving: the same
     ("POST", "/api/v1/households"),  # a household belongs to a compound, building or unit

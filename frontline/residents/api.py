@@ -2,8 +2,8 @@
 
 Scoped like every record: outside your areas is 404; visible but not allowed by your role is
 403. ID numbers and phones are masked; ``POST /residents/{id}/reveal`` returns one in full to a
-role holding ``reveal`` and writes an audit row. ``GET /residents/lookup?id_number=`` is the
-scanner path: an exact lookup through the keyed hash.
+role holding ``reveal`` and writes an audit row. ``POST /residents/lookup {"id_number": …}`` is
+the scanner path: an exact lookup through the keyed hash (a POST: an ID number never goes in a URL).
 """
 
 import datetime
@@ -87,8 +87,6 @@ def phone_field(default):
                  description="An 11-digit mobile (1[3-9]…) or a landline; +86 and separators are dropped.")
 
 
-IdNumberQuery = Annotated[str, QueryParam(..., min_length=1, max_length=40, pattern=ID_NUMBER_SHAPE,
-                                           description="The ID number as typed or scanned.")]
 ReasonQuery = Annotated[str, QueryParam(..., max_length=300, pattern=NAME_PATTERN, description="Why; kept in the change log.")]
 HISTORY_IN_DETAIL = 20
 # The ledger's order: by area (its path), household, resident. A scoped page is then read from
@@ -325,12 +323,18 @@ def list_residents(request, filters: Query[ResidentFilters], cursor: ResidentCur
     return {**found, "items": rows_from_values(found.pop("rows"), today=today)}
 
 
-@router.get("/lookup", response={200: ResidentOut, **ERRORS}, summary="Find a resident by ID number")
-def lookup(request, id_number: IdNumberQuery):
+class LookupIn(BodySchema):
+    id_number: Annotated[str, Field(min_length=1, max_length=40, pattern=ID_NUMBER_SHAPE,
+                                    description="The ID number as typed or scanned.")]
+
+
+@router.post("/lookup", response={200: ResidentOut, **ERRORS}, summary="Find a resident by ID number")
+def lookup(request, payload: LookupIn):
     """Exact lookup through the keyed hash (the scanner path). A malformed number answers 422 naming
-    the rule that failed (format, date, check digit); nobody in your scope with it answers 404."""
+    the rule that failed (format, date, check digit); nobody in your scope with it answers 404.
+    The number goes in the body, never in the URL (URLs are logged)."""
     try:
-        number = idnumber.parse(id_number).number
+        number = idnumber.parse(payload.id_number).number
     except idnumber.IDNumberError as exc:
         raise invalid("id_number", exc.message, exc.rule) from None
     # Hash the parsed number directly: by_id_number() would parse it a second time.

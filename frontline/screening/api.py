@@ -525,9 +525,15 @@ def my_desks(request):
     return [_desk_out(d) for d in qs.select_related("site__round")[:200]]
 
 
-@router.get("/desks/{desk_id}/lookup", response={200: ScreeningLookupOut, **ERRORS})
-def desk_lookup(request, desk_id: PathId, q: Annotated[str, Query(..., min_length=1, max_length=100, pattern=NO_NUL)]):
-    return lookup_service.lookup(_desk(request, desk_id), q, actor=request.user)
+class ScreeningLookupIn(Body):
+    q: text(100, 1) = Field(description="What was scanned or typed: an ID number, a pass, a name or pinyin, a tube barcode.")
+
+
+@router.post("/desks/{desk_id}/lookup", response={200: ScreeningLookupOut, **ERRORS})
+def desk_lookup(request, desk_id: PathId, payload: ScreeningLookupIn):
+    """A POST, not a GET: what the desk looks up is an ID number or a name, which must never travel
+    in a URL (issue 8, hole 2: URLs end up in access logs, proxies and browser history)."""
+    return lookup_service.lookup(_desk(request, desk_id), payload.q, actor=request.user)
 
 
 @router.get("/desks/{desk_id}/tubes/{barcode}", response={200: dict, **ERRORS})

@@ -128,29 +128,39 @@ def test_scan_into_a_sealed_tube_is_refused(screening, login, world):
     assert tube_check.status_code == 409
 
 
+def test_desk_lookup_takes_the_value_in_a_post_body_never_in_the_url(screening, login, world):
+    """Issue 8 hole 2: GET …/lookup?q=<ID number> wrote the number into the access log."""
+    client = login(screening.sampler_a)
+    url = f"{API}/desks/{screening.desk_a.pk}/lookup"
+    assert client.get(url, {"q": world.resident_a.id_number}).status_code == 405
+    found = client.post(url, {"q": world.resident_a.id_number}, content_type="application/json")
+    assert found.status_code == 200 and found.json()["people"][0]["resident_id"] == world.resident_a.pk
+    assert client.post(url, {"q": ""}, content_type="application/json").status_code == 422
+
+
 def test_desk_lookup_by_id_name_pinyin_pass_and_tube(screening, login, world):
     from frontline.screening import passes
 
     client = login(screening.sampler_a)
     url = f"{API}/desks/{screening.desk_a.pk}/lookup"
-    by_id = client.get(url, {"q": world.resident_a.id_number}).json()
+    by_id = client.post(url, {"q": world.resident_a.id_number}, content_type="application/json").json()
     assert by_id["kind"] == "person" and by_id["people"][0]["resident_id"] == world.resident_a.pk
     assert by_id["people"][0]["in_scope"] is True and by_id["people"][0]["earlier"] is None
     for q in ("曾小明", "zengxiaoming", "zxm", "cxm"):
-        found = client.get(url, {"q": q}).json()
+        found = client.post(url, {"q": q}, content_type="application/json").json()
         assert found["kind"] == "people" and [p["resident_id"] for p in found["people"]] == [world.resident_a.pk], q
-    assert client.get(url, {"q": passes.make(world.resident_b.pk)}).json()["people"][0]["resident_id"] == world.resident_b.pk
-    outside = client.get(url, {"q": world.resident_c.id_number}).json()
+    assert client.post(url, {"q": passes.make(world.resident_b.pk)}, content_type="application/json").json()["people"][0]["resident_id"] == world.resident_b.pk
+    outside = client.post(url, {"q": world.resident_c.id_number}, content_type="application/json").json()
     assert outside["people"][0]["in_scope"] is False
-    unknown = client.get(url, {"q": make_id_number(seq=4242)}).json()
+    unknown = client.post(url, {"q": make_id_number(seq=4242)}, content_type="application/json").json()
     assert unknown["kind"] == "unknown_id"
-    tube = client.get(url, {"q": "hs2022099999"}).json()
+    tube = client.post(url, {"q": "hs2022099999"}, content_type="application/json").json()
     assert tube["kind"] == "tube" and tube["tube"]["state"] == "new" and tube["tube"]["capacity"] == 10
     wrong = world.resident_a.id_number[:17] + ("1" if world.resident_a.id_number[17] != "1" else "2")
-    bad = client.get(url, {"q": wrong})
+    bad = client.post(url, {"q": wrong}, content_type="application/json")
     assert bad.status_code == 422 and bad.json()["code"] == "id_check"
     # Name search only covers the round's people: 王五 lives in 小区C.
-    assert client.get(url, {"q": "王五"}).json()["people"] == []
+    assert client.post(url, {"q": "王五"}, content_type="application/json").json()["people"] == []
 
 
 def test_desks_listed_for_the_sampler(screening, login):
@@ -265,7 +275,7 @@ def test_api_scope(screening, login, world):
     worker_b = login(world.worker_b)
     assert worker_b.get(f"{API}/tubes/HS5550000001").status_code == 404
     assert worker_b.get(f"{API}/rounds/{screening.round.pk}/tubes").json() == []
-    assert worker_b.get(f"{API}/desks/{screening.desk_a.pk}/lookup", {"q": "曾"}).status_code == 404
+    assert worker_b.post(f"{API}/desks/{screening.desk_a.pk}/lookup", {"q": "曾"}, content_type="application/json").status_code == 404
     coverage = worker_b.get(f"{API}/rounds/{screening.round.pk}/coverage").json()
     assert [r["area"] for r in coverage["rows"]] == ["小区B"]
     missing = worker_b.get(f"{API}/rounds/{screening.round.pk}/not-sampled").json()

@@ -195,6 +195,22 @@
   function maskId(text) { return text.length < 10 ? "*".repeat(text.length) : text.slice(0, 6) + "*".repeat(text.length - 10) + text.slice(-4); }
   function isPass(text) { return /^FLR1[.:]/i.test(text.trim()); }
 
+  /* The lookup goes in a POST body: an ID number or a name never travels in a URL. */
+  async function lookupJSON(text) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 4000);
+    try {
+      const response = await fetch(cfg.lookupUrl, {
+        method: "POST", credentials: "same-origin", signal: controller.signal, body: JSON.stringify({ q: text }),
+        headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": cfg.csrf },
+      });
+      const body = await response.json().catch(() => ({}));
+      return { ok: response.ok, status: response.status, body };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async function getJSON(url) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), 4000);
@@ -281,7 +297,7 @@
 
   async function person(text, kind) {
     let answer = null;
-    try { answer = await getJSON(`${cfg.lookupUrl}?q=${encodeURIComponent(text)}`); } catch (e) { answer = null; }
+    try { answer = await lookupJSON(text); } catch (e) { answer = null; }
     if (unreachable(answer)) {
       // Offline: the server resolves the person when the scan syncs.
       const display = kind === "id" ? { name: "", id_masked: maskId(text) } : { name: "", id_masked: "" };
@@ -303,7 +319,7 @@
 
   async function search(text) {
     let answer = null;
-    try { answer = await getJSON(`${cfg.lookupUrl}?q=${encodeURIComponent(text)}`); } catch (e) { answer = null; }
+    try { answer = await lookupJSON(text); } catch (e) { answer = null; }
     if (unreachable(answer)) { say(S.offline_search, "error"); return; }
     if (!answer.ok) { say(answer.body.message || S.not_understood, "error"); return; }
     if (answer.body.kind === "tube") { await useTube(answer.body.tube.tube); return; }
