@@ -201,11 +201,15 @@ def delete_resident(resident: Resident, *, actor, source="web", reason="") -> No
     resident.delete()
 
 
-def reveal(resident: Resident, field: str, *, actor, source="web", reason="") -> str:
-    """Return the plaintext of a personal field, if ``actor`` may reveal it; writes an audit row."""
+def reveal(resident: Resident, field: str, *, actor, reason: str, source="web") -> str:
+    """Return the plaintext of a personal field, if ``actor`` may reveal it; writes an audit row
+    with the reason, which every reveal states (the page asks for it as the API does)."""
     if field not in Resident.personal_fields:
         raise ValidationError(_("Not a personal field."))
     require(actor, "reveal", resident.household.area.path, _("You may not reveal personal data here."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why you need to see it in full; the reason is kept in the audit log.")})
     audit.record(
         resident, AuditEntry.Action.REVEAL, actor=actor, source=source, reason=reason,
         changes={"field": field},

@@ -94,7 +94,7 @@ def _none_calls(world):
         "create_household": lambda: residents.create_household(area=world.unit_a, room="909", actor=None),
         "update_resident": lambda: residents.update_resident(world.resident_a, name="曾大明", actor=None),
         "delete_resident": lambda: residents.delete_resident(world.resident_a, actor=None),
-        "reveal": lambda: residents.reveal(world.resident_a, "id_number", actor=None),
+        "reveal": lambda: residents.reveal(world.resident_a, "id_number", actor=None, reason="x"),
         "export_ledger": lambda: export_ledger(io.BytesIO(), area=world.compound_a, actor=None),
         "create_gate": lambda: checkpoints.create_gate(compound=world.compound_a, name="东门", actor=None),
         "issue_pass": lambda: checkpoints.issue_pass(household=world.household_a, valid_until=now, actor=None),

@@ -44,7 +44,7 @@ def test_area_history_hides_path_and_depth_and_names_the_parent_area(world):
 def test_a_reveal_names_the_field_only(world):
     from django.utils import translation
 
-    services.reveal(world.resident_a, "id_number", actor=world.worker_a)
+    services.reveal(world.resident_a, "id_number", actor=world.worker_a, reason="核对身份")
     with translation.override("en"):
         row = history_rows(world.resident_a)[0]
     assert row.revealed == "ID number" and row.changes == []

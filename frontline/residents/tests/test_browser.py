@@ -37,11 +37,15 @@ def test_search_by_initials_and_open_the_resident(logged_in_page, live_server, w
 def test_reveal_swaps_in_the_full_number(logged_in_page, live_server, world):
     page = logged_in_page(world.worker_a)
     page.goto(f"{live_server.url}/residents/{world.resident_a.pk}/")
+    page.locator("#reveal-id_number input[name=reason]").fill("核对采样登记")
     page.locator("#reveal-id_number button").click()
     expect(page.locator("#reveal-id_number")).to_contain_text(world.resident_a.id_number)
     expect(page.locator("#reveal-id_number")).to_contain_text("本次查看已记录")
     # htmx replaced only the value: the phone stays masked on the same page.
     expect(page.locator("#reveal-phone")).to_contain_text("139****0001")
+    from frontline.core.models import AuditEntry
+
+    assert AuditEntry.objects.get(action="reveal").reason == "核对采样登记"
 
 
 def test_open_a_household_from_the_list(logged_in_page, live_server, world):

@@ -71,25 +71,40 @@ def test_detail_shows_history_without_personal_values(world, login, expecting, e
 
 def test_reveal_shows_the_value_and_writes_an_audit_row(world, login, expecting):
     client = login(world.worker_a)
-    response = client.post(reverse("residents:reveal", args=[expecting.pk]), {"field": "id_number"})
+    response = client.post(reverse("residents:reveal", args=[expecting.pk]), {"field": "id_number", "reason": "核对采样登记"})
     assert response.status_code == 200
     assert expecting.id_number in response.content.decode()
     assert "no-store" in response["Cache-Control"]
     entry = reveals(expecting).get()
     assert entry.actor == world.worker_a and entry.changes == {"field": "id_number"}
+    assert entry.reason == "核对采样登记"
     assert expecting.id_number not in str(entry.changes)
 
 
 def test_reveal_by_htmx_returns_only_the_value(world, login, expecting):
     client = login(world.worker_a)
-    response = client.post(reverse("residents:reveal", args=[expecting.pk]), {"field": "phone"}, HTTP_HX_REQUEST="true")
+    response = client.post(reverse("residents:reveal", args=[expecting.pk]), {"field": "phone", "reason": "联系家属"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert "13800001234" in html and "<html" not in html
     assert reveals(expecting).count() == 1
 
 
+def test_reveal_from_the_page_asks_for_a_reason(world, login, expecting):
+    """Issue 8 hole 11: the page's reveal recorded no reason (the API requires one)."""
+    client = login(world.worker_a)
+    html = client.get(reverse("residents:detail", args=[expecting.pk])).content.decode()
+    assert 'name="reason" required' in html
+    for blank in ({"field": "id_number"}, {"field": "id_number", "reason": "   "}):
+        response = client.post(reverse("residents:reveal", args=[expecting.pk]), blank)
+        assert response.status_code == 400
+        assert expecting.id_number not in response.content.decode()
+    assert not reveals(expecting).exists()
+
+
 def test_reveal_refused_without_the_permission_and_nothing_logged(world, login, expecting):
-    response = login(world.volunteer_a).post(reverse("residents:reveal", args=[expecting.pk]), {"field": "id_number"})
+    for data in ({"field": "id_number"}, {"field": "id_number", "reason": "想看"}):
+        response = login(world.volunteer_a).post(reverse("residents:reveal", args=[expecting.pk]), data)
+        assert response.status_code == 403
     assert response.status_code == 403
     assert expecting.id_number not in response.content.decode()
     assert not reveals(expecting).exists()
@@ -116,7 +131,7 @@ def test_reveal_button_only_for_those_who_may(world, login, expecting):
 
 def test_reveal_appears_in_the_history(world, login, expecting, english):
     client = login(world.worker_a)
-    client.post(reverse("residents:reveal", args=[expecting.pk]), {"field": "id_number"})
+    client.post(reverse("residents:reveal", args=[expecting.pk]), {"field": "id_number", "reason": "核对"})
     html = client.get(reverse("residents:detail", args=[expecting.pk])).content.decode()
     assert "Viewed the full ID number." in html
 

@@ -68,12 +68,12 @@ def test_bad_id_number_names_the_rule(world):
 
 
 def test_reveal_needs_permission_and_is_audited(world):
-    assert services.reveal(world.resident_a, "id_number", actor=world.worker_a) == world.resident_a.id_number
+    assert services.reveal(world.resident_a, "id_number", actor=world.worker_a, reason="核对身份") == world.resident_a.id_number
     assert AuditEntry.objects.filter(action="reveal", actor=world.worker_a).count() == 1
     with pytest.raises(PermissionDenied):
-        services.reveal(world.resident_a, "id_number", actor=world.volunteer_a)
+        services.reveal(world.resident_a, "id_number", actor=world.volunteer_a, reason="核对身份")
     with pytest.raises(PermissionDenied):
-        services.reveal(world.resident_b, "phone", actor=world.worker_a)
+        services.reveal(world.resident_b, "phone", actor=world.worker_a, reason="核对身份")
     assert AuditEntry.objects.filter(action="reveal").count() == 1
 
 

@@ -119,7 +119,12 @@ class RevealView(LoginRequiredMixin, View):
         field = request.POST.get("field", "")
         if field not in Resident.personal_fields:
             return HttpResponseBadRequest(_("Not a personal field."))
-        value = services.reveal(resident, field, actor=request.user, source="web")
+        reason = request.POST.get("reason", "").strip()[:300]
+        if not reason:
+            # Checked by the service too; asked before the permission so nothing is logged.
+            require(request.user, "reveal", resident.household.area.path)
+            return HttpResponseBadRequest(_("Say why you need to see it in full; the reason is kept in the audit log."))
+        value = services.reveal(resident, field, actor=request.user, source="web", reason=reason)
         if request.htmx:
             return render(request, "residents/_revealed.html", {"field": field, "value": value})
         return render(request, "residents/detail.html", resident_context(request.user, resident, {field: value}))
