@@ -15,6 +15,14 @@
     return found.length ? { status: "choose", method, candidates: found.slice(0, 8) } : { status: "unknown", method };
   }
 
+  /* The name mask, as frontline.core.personal.mask_name (a test keeps the two equal): 曾小明 → 曾*明. */
+  function maskName(name) {
+    const chars = Array.from(String(name || "").trim());
+    if (chars.length <= 1) return chars.join("");
+    if (chars.length === 2) return chars[0] + "*";
+    return chars[0] + "*".repeat(chars.length - 2) + chars[chars.length - 1];
+  }
+
   /* A typed full name fits a masked one (曾小明 fits 曾*明): same length, same visible characters. */
   function fitsMask(masked, typed) {
     if (!masked || masked.length !== typed.length || typed.length < 2) return false;
@@ -233,7 +241,7 @@
   }
 
   global.GateRules = {
-    parseIdNumber, readToken, identify, decideResident, decideVisitor, parseTemperature,
+    maskName, parseIdNumber, readToken, identify, decideResident, decideVisitor, parseTemperature,
     noteQuotaUse, policyFor, gateOpen,
   };
 })(window);

@@ -107,7 +107,7 @@
     list.innerHTML = "";
     for (const item of items) {
       const li = document.createElement("li");
-      text(li, `${item.value || item.plate || item.what || ""} — ${(item.result && item.result.message) || ""}`);
+      text(li, `${whoLabel(item, item.result && item.result.data)} — ${(item.result && item.result.message) || ""}`);
       list.appendChild(li);
     }
     show($("rejected-box"), items.length > 0);
@@ -346,11 +346,21 @@
     $("temperature").value = "";
   }
 
+  /* Who a list line names: always a masked name, never what was typed (an ID number, a phone). */
+  function whoLabel(item, data) {
+    if (data && data.resident && data.resident.name) return data.resident.name;  // masked by the server
+    if (data && data.visitor) return data.visitor;  // masked by the server
+    const r = item.resident_id && state && state._residents ? state._residents.get(item.resident_id) : null;
+    if (r) return r.n;  // masked in the snapshot
+    if (item.visitor && item.visitor.name) return GateRules.maskName(item.visitor.name);
+    return item.plate || item.what || "";
+  }
+
   function addRecent(payload, data, offline) {
     const li = document.createElement("li");
     li.dataset.clientId = payload.client_id;
     li.dataset.decision = data.decision;
-    const who = (data.resident && data.resident.name) || (payload.visitor && payload.visitor.name) || payload.value || "";
+    const who = whoLabel(payload, data);
     text(li, `${new Date().toTimeString().slice(0, 5)} ${payload.direction === "out" ? "⇥" : "⇤"} ${who} · ` +
       `${data.decision === "allowed" ? T.allowed : T.refused} · ${data.rule_label || ruleLabel(data.rule)}` +
       (offline ? ` · ${T.offline} · ${T.pending}` : ""));

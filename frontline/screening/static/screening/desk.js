@@ -171,7 +171,7 @@
     el.rejectedList.replaceChildren(...items.map((item) => {
       const li = document.createElement("li");
       const text = document.createElement("span");
-      text.textContent = `${item.tube || ""} ${item.id_number ? maskId(item.id_number) : item.visitor ? item.visitor.name : ""} — ${(item.result && item.result.message) || ""}`;
+      text.textContent = `${item.tube || ""} ${item.id_number ? maskId(item.id_number) : item.visitor ? maskName(item.visitor.name) : ""} — ${(item.result && item.result.message) || ""}`;
       const btn = document.createElement("button");
       btn.type = "button";
       btn.textContent = S.dismiss;
@@ -191,6 +191,14 @@
     if (text.length === 15) return true;
     const sum = WEIGHTS.reduce((acc, w, i) => acc + w * Number(text[i]), 0);
     return "10X98765432"[sum % 11] === text[17];
+  }
+  /* The masks, as frontline.core.personal (a test keeps them equal); only for what the desk
+     registers offline, before the server answers with its own masked values. */
+  function maskName(name) {
+    const chars = Array.from(String(name || "").trim());
+    if (chars.length <= 1) return chars.join("");
+    if (chars.length === 2) return chars[0] + "*";
+    return chars[0] + "*".repeat(chars.length - 2) + chars[chars.length - 1];
   }
   function maskId(text) { return text.length < 10 ? "*".repeat(text.length) : text.slice(0, 6) + "*".repeat(text.length - 10) + text.slice(-4); }
   function isPass(text) { return /^FLR1[.:]/i.test(text.trim()); }
@@ -439,7 +447,7 @@
     if (visitor.id_number && (!idShape(visitor.id_number) || !idCheckOk(visitor.id_number))) { say(S.bad_check_digit, "error"); f.id_number.focus(); return; }
     if (!visitor.id_number && !visitor.phone) { say(S.visitor_contact, "error"); f.phone.focus(); return; }
     el.visitor.hidden = true;
-    await inTurn(() => register({ visitor, confirm_visitor: true }, { name: visitor.name.slice(0, 1) + "*", id_masked: visitor.id_number ? maskId(visitor.id_number) : "" }));
+    await inTurn(() => register({ visitor, confirm_visitor: true }, { name: maskName(visitor.name), id_masked: visitor.id_number ? maskId(visitor.id_number) : "" }));
     el.input.focus();
   });
 
