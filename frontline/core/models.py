@@ -20,6 +20,7 @@ class AuditEntry(models.Model):
         UPDATE = "update", _("updated")
         DELETE = "delete", _("deleted")
         REVEAL = "reveal", _("revealed personal data")
+        LOOKUP = "lookup", _("looked up outside the user's areas")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

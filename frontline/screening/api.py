@@ -224,10 +224,31 @@ class ScreeningScanIn(ScreeningDeskItemIn, Body):
     client_id: Annotated[StrictStr, StringConstraints(pattern=r"^[0-9a-fA-F-]{32,36}$")]
 
 
+class ScreeningEarlierOut(Schema):
+    tube: str
+    slot: int
+    where: str
+    at: str
+    at_display: str
+
+
+class ScreeningLookupPersonOut(Schema):
+    """What the desk needs to confirm a person, masked (services/lookup.py: what a desk may find)."""
+
+    resident_id: int
+    name_masked: str = Field(description="张*明: never the full name.")
+    id_masked: str = Field(description="610103********123X; beside the age, never the birth date.")
+    address: str = Field(description="Building and room inside the round's areas; 'another area' outside.")
+    age: int | None
+    green_reasons: list[str]
+    in_scope: bool = Field(description="Inside the round's areas; outside, the person is registered as a visitor.")
+    earlier: ScreeningEarlierOut | None = None
+
+
 class ScreeningLookupOut(Schema):
-    kind: str
+    kind: Literal["tube", "person", "people", "unknown_id"]
     tube: dict | None = None
-    people: list[dict] = []
+    people: list[ScreeningLookupPersonOut] = []
     id_masked: str = ""
     green_reasons: list[str] = []
     message: str = ""
@@ -744,6 +765,19 @@ def complete_home_task(request, task_id: PathId, payload: ScreeningCompleteIn):
     return Status(201 if outcome.status == "created" else 200, outcome.as_dict())
 
 
-@router.get("/labs", response={200: list[dict], **ERRORS})
+class ScreeningLabOut(Schema):
+    code: str
+    name: str
+    tubes: int = Field(description="Tubes sent to this lab that you may see: from your areas, or your own lab's.")
+
+
+@router.get("/labs", response={200: list[ScreeningLabOut], **ERRORS})
 def list_labs(request):
-    return list(Lab.objects.values("code", "name").annotate(tubes=Count("tubes")).order_by("name"))
+    """Every lab (a desk chooses where a bag goes), with the count of the tubes *you* may see:
+    those of your areas (``restrict``) and, for a lab account, its own lab's (``restrict(…, "lab")``)."""
+    seen = Tube.objects.restrict(request.user).filter(lab__isnull=False)
+    counts = dict(seen.order_by().values_list("lab").annotate(n=Count("pk")))
+    for lab_id, n in Tube.objects.restrict(request.user, "lab").exclude(pk__in=seen.values("pk")).order_by() \
+            .values_list("lab").annotate(n=Count("pk")):
+        counts[lab_id] = counts.get(lab_id, 0) + n
+    return [{"code": lab.code, "name": lab.name, "tubes": counts.get(lab.pk, 0)} for lab in Lab.objects.order_by("name")]

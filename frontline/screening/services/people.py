@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from frontline.areas.models import Area
 from frontline.core import idnumber, lean, phones
 from frontline.core.personal import lookup_hash, mask_name  # noqa: F401  (re-exported: the one name mask)
-from frontline.core.scoping import prefix_q
+from frontline.core.scoping import prefix_q, user_can
 from frontline.residents.models import Household, Resident, ResidentTag
 
 from .. import passes
@@ -158,10 +158,16 @@ def clean_visitor(data: dict) -> dict:
             "needs_details": False, "ledger_resident": None}
 
 
-def resolve_many(round_obj, items, *, interactive: bool) -> list:
+def resolve_many(round_obj, items, *, interactive: bool, actor) -> list:
     """For each item's person part, a Person or a ScreeningError. ``items`` are dicts with one of
     ``resident`` (id), ``id_number``, ``pass`` or ``visitor`` (dict), and the confirmations
-    ``confirm_visitor`` (register an out-of-scope resident or an unknown ID as a visitor)."""
+    ``confirm_visitor`` (register an out-of-scope resident or an unknown ID as a visitor).
+
+    A resident outside the round's areas is a visitor here (docs/screening.md "What a desk may
+    find"). When the acting user may not see that resident either, nothing of the other area's
+    record is copied into the sample: a resident id answers "not in the ledger" (as if it did not
+    exist), and a scanned ID card or pass registers a visitor with only what the person showed
+    (the ID number scanned), the name and phone to be added at the desk."""
     today = timezone.localdate()
     out: list = [None] * len(items)
     by_id_hash: dict[str, list[int]] = {}
@@ -236,19 +242,34 @@ def resolve_many(round_obj, items, *, interactive: bool) -> list:
         if person.resident is not None:
             r = person.resident
             if not round_obj.covers(r.area_path):
+                visible = user_can(actor, "view", r.area_path)
+                if not visible and items[i].get("resident") and not items[i].get("id_number"):
+                    out[i] = ScreeningError(
+                        "unknown_resident", _("This person is not in the ledger (any more). Register them as a visitor."))
+                    continue
                 full = Resident.objects.select_related("household__area").get(pk=r.pk)
                 if interactive and not items[i].get("confirm_visitor"):
-                    out[i] = Conflict(
-                        "out_of_scope",
-                        _("%(name)s lives outside this round's areas (%(area)s). Confirm to register them as a visitor.")
-                        % {"name": mask_name(r.name), "area": full.household.area.full_name()},
-                        {"resident_id": r.pk, "area": full.household.area.full_name()},
-                    )
+                    if visible:
+                        area = full.household.area.full_name()
+                        out[i] = Conflict(
+                            "out_of_scope",
+                            _("%(name)s lives outside this round's areas (%(area)s). Confirm to register them as a visitor.")
+                            % {"name": mask_name(r.name), "area": area}, {"resident_id": r.pk, "area": area})
+                    else:
+                        out[i] = Conflict(
+                            "out_of_scope",
+                            _("%(name)s lives outside this round's areas and yours. Confirm to register them as a visitor.")
+                            % {"name": mask_name(r.name)}, {})
                     continue
+                scanned = parsed_ids[i].number if i in parsed_ids else ""
+                if visible:
+                    fields = {"name": full.name, "id_number": full.id_number, "phone": full.phone,
+                              "address": str(full.household), "needs_details": False}
+                else:
+                    fields = {"name": "", "id_number": scanned, "phone": "", "address": "", "needs_details": True}
                 out[i] = Person(
-                    visitor_fields={"name": full.name, "id_number": full.id_number, "phone": full.phone, "address": str(full.household),
-                                    "needs_details": False, "ledger_resident": full},
-                    id_hash=full.id_number_hash,
+                    visitor_fields={**fields, "ledger_resident": full},
+                    id_hash=lookup_hash("id", fields["id_number"]) if fields["id_number"] else "",
                     warnings=[_("Lives outside this round's areas: registered as a visitor.")],
                 )
                 person = out[i]

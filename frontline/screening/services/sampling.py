@@ -337,7 +337,8 @@ class _Batch:
             by_round[it["_place"].round].append(i)
         self.persons = {}
         for round_obj, indexes in by_round.items():
-            resolved = people.resolve_many(round_obj, [self.items[i] for i in indexes], interactive=self.interactive)
+            resolved = people.resolve_many(round_obj, [self.items[i] for i in indexes], interactive=self.interactive,
+                                               actor=self.actor)
             for i, person in zip(indexes, resolved, strict=True):
                 if isinstance(person, ScreeningError):
                     self.outcomes[i] = _reject(self.items[i]["_cid"], person)

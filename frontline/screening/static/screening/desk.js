@@ -348,7 +348,7 @@
       if (p.earlier) flags.push(S.sampled_short);
       if (!p.in_scope) flags.push(S.outside_short);
       if (p.green_reasons.length) flags.push(S.green_channel);
-      btn.textContent = `${i + 1}. ${p.name} · ${p.address} · ${p.id_masked}${p.age != null ? " · " + p.age + S.years : ""}${flags.length ? " · " + flags.join(" · ") : ""}`;
+      btn.textContent = `${i + 1}. ${p.name_masked} · ${p.address} · ${p.id_masked}${p.age != null ? " · " + p.age + S.years : ""}${flags.length ? " · " + flags.join(" · ") : ""}`;
       btn.addEventListener("click", () => { inTurn(() => choosePerson(p)); el.input.focus(); });
       return btn;
     }));
