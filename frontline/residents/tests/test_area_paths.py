@@ -140,7 +140,7 @@ def test_scoped_search_and_group_filter_find_everyone_in_scope_and_nobody_else(w
 def test_web_list_search_is_scoped(world, login):
     made = people_named(world, "张晓东", 1)
     client = login(world.worker_b)
-    response = client.get("/residents/?q=zxd")
+    response = client.get("/residents/?q=zxd", follow=True)
     assert response.status_code == 200
     shown = {r.pk for r, _label in response.context["rows"]}
     assert shown == {made[world.household_b.pk][0]}

@@ -12,6 +12,7 @@ from frontline.areas.labels import area_labels
 from frontline.core.access import require
 from frontline.core.history import history_rows
 from frontline.core.scoping import get_scoped_or_404, user_can
+from frontline.core.searches import SessionSearchMixin
 from frontline.core.views import ActionRequiredMixin, LenientPaginationMixin, apply_service_errors
 
 from .. import services
@@ -39,13 +40,13 @@ def filter_households(queryset, form):
     return queryset
 
 
-class HouseholdListView(ActionRequiredMixin, LenientPaginationMixin, ListView):
+class HouseholdListView(SessionSearchMixin, ActionRequiredMixin, LenientPaginationMixin, ListView):
     template_name = "residents/household_list.html"
     paginate_by = PER_PAGE
 
     def get_queryset(self):
         user = self.request.user
-        self.form = HouseholdFilterForm(self.request.GET or None, user=user)
+        self.form = HouseholdFilterForm(self.search_data(), user=user)
         heads = Prefetch("residents", queryset=Resident.objects.filter(relation=Resident.Relation.HEAD), to_attr="heads")
         households = (Household.objects.restrict(user).select_related("area").with_counts()
                       .prefetch_related(heads).order_by("area__path", "room"))

@@ -21,6 +21,7 @@ from frontline.core import idnumber
 from frontline.core.access import require
 from frontline.core.history import history_rows
 from frontline.core.scoping import get_scoped_or_404, user_can
+from frontline.core.searches import SessionSearchMixin
 from frontline.core.views import ActionRequiredMixin, LenientPaginationMixin, apply_service_errors
 
 from .. import services
@@ -52,13 +53,13 @@ def household_crumbs(user, household):
     return [*breadcrumbs(user, household.area), household.area]
 
 
-class ResidentListView(ActionRequiredMixin, LenientPaginationMixin, ListView):
+class ResidentListView(SessionSearchMixin, ActionRequiredMixin, LenientPaginationMixin, ListView):
     template_name = "residents/list.html"
     paginate_by = PER_PAGE
 
     def get_queryset(self):
         user = self.request.user
-        self.form = ResidentFilterForm(self.request.GET or None, user=user)
+        self.form = ResidentFilterForm(self.search_data(), user=user)
         residents = Resident.objects.restrict(user).select_related("household__area").prefetch_related("tags")
         return filter_residents(residents, self.form)
 
