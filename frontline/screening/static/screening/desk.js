@@ -287,10 +287,12 @@
   }
   function clearConfirm() { pendingConfirm = null; el.confirm.hidden = true; }
 
-  function choosePerson(p) {
+  // ``scanned`` is what the person showed (their ID card or pass): the server registers from it,
+  // so someone from outside the round's and the user's areas is still found by what they showed.
+  function choosePerson(p, scanned) {
     hideChoices();
     const display = { name: p.name_masked, id_masked: p.id_masked, green_reasons: p.green_reasons };
-    const spec = { resident: p.resident_id };
+    const spec = scanned || { resident: p.resident_id };
     if (p.earlier) {
       ask(fmt(S.already_sampled, { where: p.earlier.where, at: p.earlier.at_display, tube: p.earlier.tube }),
         () => register({ ...spec, confirm_repeat: true, confirm_visitor: !p.in_scope }, display));
@@ -322,7 +324,7 @@
       return;
     }
     if (!body.people.length) { say(S.not_found, "error"); return; }
-    await choosePerson(body.people[0]);
+    await choosePerson(body.people[0], kind === "id" ? { id_number: text } : { pass: text });
   }
 
   async function search(text) {
