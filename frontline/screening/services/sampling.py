@@ -661,8 +661,12 @@ def tube_status(desk: Desk, raw_barcode, *, actor) -> dict:
     if tube is None:
         return {"tube": code, "state": "new", "used": 0, "capacity": capacity}
     if tube.round_id != desk.site.round_id:
-        raise Conflict("tube_other_round", _("Tube %(code)s was already used in another round (%(round)s). Take a new tube.")
-                       % {"code": code, "round": tube.round.name})
+        # A barcode is unique everywhere, so the desk must learn that this one is taken; it names
+        # the other round only to someone who may see that round.
+        if Round.objects.restrict(actor).filter(pk=tube.round_id).exists():
+            raise Conflict("tube_other_round", _("Tube %(code)s was already used in another round (%(round)s). Take a new tube.")
+                           % {"code": code, "round": tube.round.name})
+        raise Conflict("tube_other_round", _("Tube %(code)s was already used elsewhere. Take a new tube.") % {"code": code})
     if tube.status != Tube.Status.OPEN:
         raise Conflict("tube_sealed", _("Tube %(code)s is sealed (%(n)s swabs). Scan a new tube.") % {"code": code, "n": tube.used},
                        {"tube": code, "status": tube.status})
