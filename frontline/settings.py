@@ -49,6 +49,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and JSON compressed for phones on weak networks (static files: WhiteNoise). Django
+    # masks the CSRF token per response, which is what keeps compression from leaking it (BREACH).
+    "django.middleware.gzip.GZipMiddleware",
     "frontline.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -30,7 +30,16 @@ class Household(models.Model):
         verbose_name_plural = _("households")
 
     def __str__(self):
-        return f"{self.area.name} {self.room}"
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """"3号楼 1单元 101": a household in a unit names its building too, so two households of
+        one compound never read the same (select ``area__parent`` with lists of them)."""
+        area = self.area
+        if area.kind == "unit" and area.parent_id:
+            return f"{area.parent.name} {area.name} {self.room}"
+        return f"{area.name} {self.room}"
 
     def audit_area_path(self):
         return self.area.path

@@ -7,6 +7,7 @@ child area are one grouped query: children of a node share a path length, so gro
 that prefix of their household's path counts every child's subtree at once.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
@@ -164,40 +165,76 @@ def _labels():
     }
 
 
-def not_sampled(round_obj: Round, user, area: Area | None = None):
-    """Residents of the round (in ``area``) not yet sampled, each with ``reason`` and ``reason_label``,
-    ordered by building, unit and room, so the list prints as a door-knock worklist."""
+def _not_sampled_queryset(round_obj: Round, user, area: Area | None):
     residents = population(round_obj)
     residents = residents.restrict(user, "view")
     if area is not None:
         residents = residents.filter(prefix_q("household__area__path", area.path))
     in_round = Sample.objects.filter(round=round_obj, resident=OuterRef("pk"))
-    residents = (residents.exclude(sampled_exists(round_obj))
-                 .annotate(had_invalid=Exists(in_round.filter(voided_at__isnull=True, tube__result="invalid")),
-                           had_undone=Exists(in_round.filter(voided_at__isnull=False)),
-                           home_task=Exists(HomeTask.objects.filter(round=round_obj, resident=OuterRef("pk"), status="open")))
-                 .select_related("household__area").prefetch_related("tags")
+    return (residents.exclude(sampled_exists(round_obj))
+            .annotate(had_invalid=Exists(in_round.filter(voided_at__isnull=True, tube__result="invalid")),
+                      had_undone=Exists(in_round.filter(voided_at__isnull=False)),
+                      home_task=Exists(HomeTask.objects.filter(round=round_obj, resident=OuterRef("pk"), status="open"))))
+
+
+def _reason(home_task, had_invalid, had_undone) -> str:
+    if home_task:
+        return Reason.HOME_TASK
+    if had_invalid:
+        return Reason.INVALID_TUBE
+    if had_undone:
+        return Reason.UNDONE
+    return Reason.NEVER
+
+
+def not_sampled(round_obj: Round, user, area: Area | None = None):
+    """Residents of the round (in ``area``) not yet sampled, each with ``reason`` and ``reason_label``,
+    ordered by building, unit and room, so the list prints as a door-knock worklist."""
+    residents = (_not_sampled_queryset(round_obj, user, area)
+                 .select_related("household__area__parent").prefetch_related("tags")
                  .order_by("household__area__path", "household__room", "pk"))
     labels = _labels()
     for r in residents:
-        if r.home_task:
-            r.reason = Reason.HOME_TASK
-        elif r.had_invalid:
-            r.reason = Reason.INVALID_TUBE
-        elif r.had_undone:
-            r.reason = Reason.UNDONE
-        else:
-            r.reason = Reason.NEVER
+        r.reason = _reason(r.home_task, r.had_invalid, r.had_undone)
         r.reason_label = labels[r.reason]
         yield r
 
 
+def room_order(room: str):
+    """Rooms as a person reads them: 101, 102, ..., 1001 (not 1001 before 101)."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", room) if part]
+
+
+def _building_path(household_area: Area) -> str:
+    return household_area.path if household_area.kind != "unit" else household_area.path[:-10]
+
+
 def worklist_by_building(round_obj: Round, user, area: Area):
-    """[(building area, [residents])] for the printable door-knock worklist."""
+    """[(building area, [residents])] for the printable door-knock worklist, rooms in reading order."""
     groups: dict[str, list] = {}
     for r in not_sampled(round_obj, user, area):
-        path = r.household.area.path
-        building_path = path if r.household.area.kind != "unit" else path[:-10]
-        groups.setdefault(building_path, []).append(r)
-    buildings = {a.path: a for a in Area.objects.filter(path__in=list(groups))}
-    return [(buildings.get(p), rows) for p, rows in sorted(groups.items())]
+        groups.setdefault(_building_path(r.household.area), []).append(r)
+    buildings = {a.path: a for a in Area.objects.filter(path__in=list(groups)).select_related("parent")}
+    result = []
+    for path, rows in sorted(groups.items()):
+        rows.sort(key=lambda r: (r.household.area.path, room_order(r.household.room), r.pk))
+        result.append((buildings.get(path), rows))
+    return result
+
+
+def worklist_index(round_obj: Round, user, area: Area):
+    """[(building area, total, {reason label: count})]: the worklist of a compound or more, one
+    line per building, whose rows are loaded when the building is opened. One grouped query."""
+    grouped = (_not_sampled_queryset(round_obj, user, area).order_by()
+               .values("household__area__path", "household__area__kind", "home_task", "had_invalid", "had_undone")
+               .annotate(n=Count("pk")))
+    labels = _labels()
+    counts: dict[str, dict] = {}
+    for row in grouped:
+        path = row["household__area__path"]
+        building = path[:-10] if row["household__area__kind"] == "unit" else path
+        label = labels[_reason(row["home_task"], row["had_invalid"], row["had_undone"])]
+        per = counts.setdefault(building, {})
+        per[label] = per.get(label, 0) + row["n"]
+    buildings = {a.path: a for a in Area.objects.filter(path__in=list(counts))}
+    return [(buildings.get(p), sum(per.values()), per) for p, per in sorted(counts.items())]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("rounds/<int:round_id>/manage/", manage.RoundManageView.as_view(), name="round_manage"),
     path("rounds/<int:round_id>/coverage/", rounds.CoverageView.as_view(), name="coverage"),
     path("rounds/<int:round_id>/worklist/<int:area_id>/", rounds.WorklistView.as_view(), name="worklist"),
+    path("rounds/<int:round_id>/worklist/call/", rounds.WorklistCallView.as_view(), name="worklist_call"),
     path("rounds/<int:round_id>/residents/<int:resident_id>/", rounds.ResidentActionView.as_view(), name="resident_action"),
     path("rounds/<int:round_id>/home-tasks/", rounds.HomeTasksView.as_view(), name="home_tasks"),
     path("rounds/<int:round_id>/bags/", rounds.BagsView.as_view(), name="bags"),

@@ -79,12 +79,59 @@ def test_worklist_lists_the_unsampled_by_building_with_reasons(screening, login,
     transport.pack_tube(bag, code, actor=screening.sampler_a)
     transport.send_bag(bag, screening.lab, actor=screening.sampler_a)
     results.report_results([results.ResultRow(code, "invalid", "2022-01-05 10:00")], actor=screening.lab_user)
-    page = login(world.worker_a).get(f"/screening/rounds/{screening.round.pk}/worklist/{world.compound_a.pk}/").content.decode()
+    client = login(world.worker_a)
+    # A compound's worklist is an index of its buildings with their counts; no rows yet.
+    index = client.get(f"/screening/rounds/{screening.round.pk}/worklist/{world.compound_a.pk}/").content.decode()
+    assert "1号楼" in index and "试管无效" in index  # the invalid tube's person is back, with the reason
+    assert people[1].name not in index
+    building = client.get(f"/screening/rounds/{screening.round.pk}/worklist/{world.building_a.pk}/").content.decode()
     for p in people:
-        assert p.name in page
-    assert "曾小明" in page and "1号楼" in page
-    assert "试管无效" in page  # the invalid tube's person is back on the list, with the reason
-    assert "李四" not in page
+        assert p.name in building
+    assert "曾小明" in building and "1号楼" in building
+    assert "李四" not in building
+    # The rows alone, as the index loads them when a building is opened.
+    rows = client.get(f"/screening/rounds/{screening.round.pk}/worklist/{world.building_a.pk}/?rows=1").content.decode()
+    assert people[0].name in rows and "<html" not in rows
+
+
+def test_worklist_rooms_read_in_order_and_name_their_building(screening, login, world):
+    from frontline.residents.models import Household
+    from tests.factories import resident
+
+    for room in ("1002", "102", "103"):
+        resident(Household.objects.create(area=world.unit_a, room=room), f"住户{room}")
+    page = login(world.worker_a).get(f"/screening/rounds/{screening.round.pk}/worklist/{world.building_a.pk}/").content.decode()
+    assert page.index("住户102") < page.index("住户103") < page.index("住户1002")
+    assert "1号楼 1单元 1002" in page
+
+
+def test_worklist_call_reveals_the_phone_with_one_audit_row(screening, login, world):
+    from frontline.core.models import AuditEntry
+
+    url = f"/screening/rounds/{screening.round.pk}/worklist/call/"
+    page = login(world.worker_a).get(f"/screening/rounds/{screening.round.pk}/worklist/{world.building_a.pk}/").content.decode()
+    assert f'name="resident" value="{world.resident_a.pk}"' in page  # the call button
+    response = login(world.worker_a).post(url, {"resident": world.resident_a.pk, "next": "javascript:alert(1)"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'href="tel:13912340001"' in html and "javascript:" not in html
+    reveals = AuditEntry.objects.filter(action=AuditEntry.Action.REVEAL, object_id=str(world.resident_a.pk))
+    assert reveals.count() == 1 and "敲门" in reveals.get().reason
+    # Outside the worker's areas: as if the resident did not exist; without the reveal right: refused.
+    assert login(world.worker_a).post(url, {"resident": world.resident_b.pk}).status_code == 404
+    assert login(world.worker_a).post(url, {"resident": "abc"}).status_code == 404
+    assert login(world.volunteer_a).post(url, {"resident": world.resident_a.pk}).status_code == 403
+    volunteer_page = login(world.volunteer_a).get(f"/screening/rounds/{screening.round.pk}/worklist/{world.building_a.pk}/")
+    assert f'name="resident" value="{world.resident_a.pk}"' not in volunteer_page.content.decode()
+    assert reveals.count() == 1
+
+
+def test_resident_action_page_offers_both_forms_and_drops_a_foreign_next(screening, login, world):
+    url = f"/screening/rounds/{screening.round.pk}/residents/{world.resident_a.pk}/"
+    html = login(world.worker_a).get(url + "?next=https://evil.example/").content.decode()
+    assert 'value="exempt"' in html and 'value="home"' in html and 'href="https://evil' not in html
+    response = login(world.worker_a).post(url, {"action": "home", "reason": "bedridden", "next": "https://evil.example/"})
+    assert response.status_code == 302 and "evil.example" not in response["Location"]
 
 
 def test_exempt_and_plan_home_sampling_from_the_worklist(screening, login, world):

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,6 +17,7 @@ from django.views.generic import TemplateView
 
 from frontline.areas.models import Area
 from frontline.core.scoping import get_scoped_or_404, user_can
+from frontline.residents import services as resident_services
 from frontline.residents.models import Resident
 
 from .. import coverage, exports
@@ -88,25 +90,70 @@ class CoverageView(RoundMixin, TemplateView):
 
 
 class WorklistView(RoundMixin, TemplateView):
-    """Not yet sampled, with the reason, one printed page per building: the door-knock list (敲门)."""
+    """Not yet sampled, with the reason: the door-knock list (敲门).
+
+    A building (or a unit) is one page of rows, printed as one sheet. Above a building the page is
+    an index, one line per building with its counts, whose rows load when the building is opened
+    (``?rows=1`` answers only the rows): a compound of 1,715 households would otherwise be several
+    megabytes on a phone. Row actions open their own page; the call button reveals the phone
+    through the audited reveal, one audit row per call.
+    """
 
     template_name = "screening/worklist.html"
+
+    def get_template_names(self):
+        if self.request.GET.get("rows") == "1":
+            return ["screening/_worklist_rows.html"]
+        return [self.template_name]
 
     def get_context_data(self, **kwargs):
         r = self.get_round()
         area = self.get_area(self.kwargs["area_id"])
-        groups = coverage.worklist_by_building(r, self.request.user, area)
         user = self.request.user
+        context = {**super().get_context_data(**kwargs), "round": r, "area": area}
+        if Area.LEVELS.index(area.kind) < Area.LEVELS.index("building") and self.request.GET.get("rows") != "1":
+            index = coverage.worklist_index(r, user, area)
+            return {**context, "index": index, "total": sum(total for _b, total, _c in index)}
+        groups = coverage.worklist_by_building(r, user, area)
         for _building, rows in groups:
             for resident in rows:
                 resident.can_change = user_can(user, "change", resident.household.area.path)
-        return {**super().get_context_data(**kwargs), "round": r, "area": area, "groups": groups,
-                "total": sum(len(rows) for _b, rows in groups), "exemption_reasons": Exemption.Reason.choices,
-                "task_reasons": HomeTask.Reason.choices}
+                resident.can_call = bool(resident.phone) and user_can(user, "reveal", resident.household.area.path)
+        return {**context, "groups": groups, "total": sum(len(rows) for _b, rows in groups)}
+
+
+class WorklistCallView(RoundMixin, View):
+    """Tap to call from the worklist: the phone is revealed through the audited reveal (the reason
+    names the round), and the page offers it as a ``tel:`` link."""
+
+    def post(self, request, round_id):
+        r = self.get_round()
+        pk = request.POST.get("resident", "")
+        if not pk.isdigit():
+            raise Http404
+        resident = get_scoped_or_404(Resident.objects.select_related("household__area__parent"), request.user, "view", pk=pk)
+        if not r.covers(resident.household.area.path):
+            raise Http404
+        try:
+            phone = resident_services.reveal(resident, "phone", actor=request.user,
+                                             reason=_("Door-knock call, round %(round)s") % {"round": r.name})
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+            return redirect(_safe_next(request, request.POST.get("next")) or reverse("screening:round", args=[r.pk]))
+        return TemplateResponse(request, "screening/worklist_call.html",
+                                {"round": r, "resident": resident, "phone": phone,
+                                 "next": _safe_next(request, request.POST.get("next", ""))})
 
 
 class ResidentActionView(RoundMixin, View):
-    """From the worklist: exempt a resident with a reason, or plan home sampling."""
+    """From the worklist: exempt a resident with a reason, or plan home sampling (GET: the form)."""
+
+    def get(self, request, round_id, resident_id):
+        r = self.get_round()
+        resident = get_scoped_or_404(Resident.objects.select_related("household__area__parent"), request.user, "change", pk=resident_id)
+        return TemplateResponse(request, "screening/resident_action.html", {
+            "round": r, "resident": resident, "next": _safe_next(request, request.GET.get("next", "")),
+            "exemption_reasons": Exemption.Reason.choices, "task_reasons": HomeTask.Reason.choices})
 
     def post(self, request, round_id, resident_id):
         r = self.get_round()
@@ -125,7 +172,15 @@ class ResidentActionView(RoundMixin, View):
                 raise Http404
         except (ValidationError, PermissionDenied, ScreeningError) as exc:
             messages.error(request, _error_text(exc))
-        return redirect(request.POST.get("next") or reverse("screening:round", args=[r.pk]))
+        return redirect(_safe_next(request, request.POST.get("next")) or reverse("screening:round", args=[r.pk]))
+
+
+def _safe_next(request, url):
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return url
+    return ""
 
 
 class HomeTasksView(RoundMixin, TemplateView):
