@@ -26,3 +26,6 @@ class CoreConfig(FrontlineApp):
         # app whose alerts must follow a resident resolves and raises them again.
         CopiedPath("core.Alert", ""),
     )
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers frontline.E001)
