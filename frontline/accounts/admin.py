@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from . import services
 from .models import DeviceToken, RoleAssignment, User
 
 
@@ -14,6 +15,16 @@ class RoleInline(admin.TabularInline):
 class FrontlineUserAdmin(UserAdmin):
     inlines = [RoleInline]
     fieldsets = (*UserAdmin.fieldsets, ("Frontline", {"fields": ("display_name", "phone")}))
+
+    # A new password or a deactivation here revokes the user's device tokens (User.save),
+    # recorded in the change log under the administrator's name.
+    def changeform_view(self, request, *args, **kwargs):
+        with services.acting(request.user, "admin"):
+            return super().changeform_view(request, *args, **kwargs)
+
+    def user_change_password(self, request, *args, **kwargs):
+        with services.acting(request.user, "admin"):
+            return super().user_change_password(request, *args, **kwargs)
 
 
 @admin.register(DeviceToken)

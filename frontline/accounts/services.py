@@ -1,4 +1,7 @@
-"""Writes to accounts that the API and pages share: device tokens."""
+"""Writes to accounts that the API and pages share: device tokens, passwords, deactivation."""
+
+import contextlib
+import contextvars
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -6,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frontline.core import audit
-from frontline.core.access import require_actor
+from frontline.core.access import require_actor, system_actor
 from frontline.core.models import AuditEntry
 from frontline.core.scoping import user_can
 
@@ -66,3 +69,78 @@ def revoke_token(token: DeviceToken, *, actor: User, source="web") -> DeviceToke
         token.save(update_fields=["revoked_at"])
         _audit(token, AuditEntry.Action.UPDATE, actor, {"revoked_at": [None, str(token.revoked_at)]}, source)
     return token
+
+
+# --- passwords and deactivation revoke device tokens ---------------------------------------------
+
+# Who is saving a user, for the change log of the tokens that ``User.save`` revokes: set by the
+# services, the password page and the admin around the save; anything else is recorded as
+# ``system:accounts``.
+_acting = contextvars.ContextVar("frontline_accounts_acting", default=None)
+
+
+@contextlib.contextmanager
+def acting(actor, source: str):
+    token = _acting.set((actor, source))
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
+def revoke_tokens_on_credentials(user: User, reason: str) -> int:
+    """Revoke every active device token of ``user`` (called by ``User.save`` after a new password
+    or a deactivation), one change-log row each. The number revoked."""
+    actor, source = _acting.get() or (system_actor("accounts"), "system")
+    return revoke_all_tokens(user, actor=actor, source=source, reason=reason, checked=True)
+
+
+@transaction.atomic
+def revoke_all_tokens(user: User, *, actor, source="web", reason="", checked=False) -> int:
+    """Revoke every active device token of ``user`` at once. The number revoked."""
+    require_actor(actor)
+    if not checked and not may_manage(actor, user):
+        raise PermissionDenied(_("You may not manage this user's devices."))
+    now = timezone.now()
+    tokens = list(DeviceToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    for token in tokens:
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+        audit.record(token, AuditEntry.Action.UPDATE, actor=actor, source=source, area_path="", reason=reason,
+                     changes={"revoked_at": [None, str(now)]})
+    return len(tokens)
+
+
+@transaction.atomic
+def set_password(user: User, raw_password: str, *, actor, source="web") -> int:
+    """Give ``user`` a new password (validated); every device token of theirs is revoked.
+    The number of tokens revoked."""
+    from django.contrib.auth import password_validation
+
+    require_actor(actor)
+    if not may_manage(actor, user):
+        raise PermissionDenied(_("You may not manage this user."))
+    password_validation.validate_password(raw_password, user)
+    before = DeviceToken.objects.filter(user=user, revoked_at__isnull=True).count()
+    with acting(actor, source):
+        user.set_password(raw_password)
+        user.save()
+    audit.record(user, AuditEntry.Action.UPDATE, actor=actor, source=source, area_path="",
+                 changes={"password": ["…", "…"]}, reason="password changed")
+    return before
+
+
+@transaction.atomic
+def deactivate_user(user: User, *, actor, source="web", reason="") -> int:
+    """Deactivate ``user``: no sign-in, and every device token revoked. The number revoked."""
+    require_actor(actor)
+    if getattr(actor, "pk", None) == user.pk or not may_manage(actor, user):
+        raise PermissionDenied(_("You may not deactivate this user."))
+    before = DeviceToken.objects.filter(user=user, revoked_at__isnull=True).count()
+    if user.is_active:
+        with acting(actor, source):
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+        audit.record(user, AuditEntry.Action.UPDATE, actor=actor, source=source, area_path="",
+                     changes={"is_active": [True, False]}, reason=reason or "account deactivated")
+    return before

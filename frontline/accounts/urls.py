@@ -16,9 +16,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
-        auth_views.PasswordChangeView.as_view(
-            template_name="accounts/password_change.html", success_url=reverse_lazy("accounts:password_done")
-        ),
+        views.PasswordChangeView.as_view(success_url=reverse_lazy("accounts:password_done")),
         name="password_change",
     ),
     path(

@@ -2,11 +2,12 @@
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -81,3 +82,24 @@ class RevokeTokenView(LoginRequiredMixin, View):
             messages.success(request, _("The token for %(name)s was revoked; that device can no longer sign in.")
                              % {"name": token.name})
         return redirect("accounts:account")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Changing the password revokes every device token of the user (``User.save``); the page
+    says so beforehand, with the devices concerned, and tells how many were revoked."""
+
+    template_name = "accounts/password_change.html"
+
+    def get_context_data(self, **kwargs):
+        tokens = self.request.user.device_tokens.filter(revoked_at__isnull=True).order_by("-created_at")
+        return super().get_context_data(active_tokens=list(tokens), **kwargs)
+
+    def form_valid(self, form):
+        count = self.request.user.device_tokens.filter(revoked_at__isnull=True).count()
+        with services.acting(self.request.user, "web"):
+            response = super().form_valid(form)
+        if count:
+            messages.info(self.request, ngettext(
+                "%(n)s device token was revoked: sign that device in again with a new token.",
+                "%(n)s device tokens were revoked: sign those devices in again with new tokens.", count) % {"n": count})
+        return response

@@ -66,3 +66,8 @@ def test_the_check_itself(settings):
     assert checks.keys_given() == []
     settings.FRONTLINE_MISSING_KEYS, settings.FRONTLINE_GENERATE_KEYS = ["FRONTLINE_DATA_KEY"], True
     assert checks.keys_given() == []
+
+
+def test_compiling_translations_needs_no_keys(tmp_path):
+    done = run(tmp_path, "from frontline.cli import main; main(['compiletranslations'])")
+    assert done.returncode == 0, done.stderr
