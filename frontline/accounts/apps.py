@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from frontline.core.registry import FrontlineApp
+from frontline.core.registry import FrontlineApp, NavEntry
 
 
 class AccountsConfig(FrontlineApp):
@@ -9,4 +9,6 @@ class AccountsConfig(FrontlineApp):
     verbose_name = _("Accounts")
     order = 10
     url_prefix = "accounts"
-    api_routers = {"me": "frontline.accounts.api:router", "users": "frontline.accounts.api:users_router"}
+    api_routers = {"me": "frontline.accounts.api:router", "users": "frontline.accounts.api:users_router",
+                   "roles": "frontline.accounts.roles_api:router"}
+    nav = (NavEntry("accounts:roles", _("Roles"), "manage", order=90),)

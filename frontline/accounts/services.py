@@ -1,19 +1,21 @@
-"""Writes to accounts that the API and pages share: device tokens, passwords, deactivation."""
+"""Writes to accounts that the API and pages share: device tokens, passwords, deactivation, and
+role assignments (who holds which role on which area, granted by whom, in the change log)."""
 
 import contextlib
 import contextvars
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frontline.core import audit
-from frontline.core.access import require_actor, system_actor
+from frontline.core.access import can, is_system, require_actor, system_actor
 from frontline.core.models import AuditEntry
 from frontline.core.scoping import user_can
 
-from .models import DeviceToken, User
+from .models import DeviceToken, RoleAssignment, User
+from .roles import ROLE_RANK, Role, actions_of, rank_of
 
 
 def may_manage(actor: User, target: User) -> bool:
@@ -144,3 +146,95 @@ def deactivate_user(user: User, *, actor, source="web", reason="") -> int:
         audit.record(user, AuditEntry.Action.UPDATE, actor=actor, source=source, area_path="",
                      changes={"is_active": [True, False]}, reason=reason or "account deactivated")
     return before
+
+
+# --- role assignments ----------------------------------------------------------------------------
+
+def _label(role) -> str:
+    return str(dict(Role.choices).get(str(role), role))
+
+
+def grantable_rank(actor, area) -> int:
+    """The highest role rank ``actor`` may grant, change or revoke on ``area``: the highest rank of
+    the roles they hold with ``manage`` on ``area`` or above it (0: none). Administrators and
+    system actors: every role."""
+    if is_system(actor) or getattr(actor, "is_superuser", False):
+        return max(ROLE_RANK.values())
+    held = actor.role_assignments.select_related("area").values_list("role", "area__path")
+    return max((rank_of(role) for role, path in held
+                if "manage" in actions_of(role) and area.path.startswith(path)), default=0)
+
+
+def grantable_roles(actor, area) -> list[str]:
+    top = grantable_rank(actor, area)
+    return [r for r in Role.values if rank_of(r) <= top] if top else []
+
+
+def _check_grant(actor, area, roles, user) -> None:
+    """Refuse unless ``actor`` holds ``manage`` on ``area`` and every role in ``roles`` ranks at
+    or below theirs there; nobody changes their own roles."""
+    require_actor(actor)
+    if not can(actor, "manage", area.path):
+        raise PermissionDenied(_("You may not manage roles in %(area)s.") % {"area": area.name})
+    if user is not None and getattr(actor, "pk", None) == user.pk and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied(_("You cannot change your own roles; ask someone who manages your area."))
+    if user is not None and user.is_superuser and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied(_("Only an administrator changes an administrator's roles."))
+    top = grantable_rank(actor, area)
+    for role in roles:
+        if rank_of(role) > top:
+            raise PermissionDenied(
+                _("You may grant roles only up to your own in %(area)s; %(role)s is above it.")
+                % {"area": area.name, "role": _label(role)})
+
+
+def _forget(user) -> None:
+    if hasattr(user, "forget_scope"):
+        user.forget_scope()
+
+
+@transaction.atomic
+def grant_role(user: User, role: str, area, *, actor, source="web", reason="") -> RoleAssignment:
+    """``user`` holds ``role`` on ``area`` (and its subtree) from now on; in the change log."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role: %(role)s") % {"role": role}})
+    if not user.is_active:
+        raise ValidationError({"user": _("This account is deactivated.")})
+    _check_grant(actor, area, [role], user)
+    if RoleAssignment.objects.filter(user=user, role=role, area=area).exists():
+        raise ValidationError(_("%(user)s already holds %(role)s in %(area)s.")
+                              % {"user": user, "role": _label(role), "area": area.name})
+    assignment = RoleAssignment.objects.create(user=user, role=role, area=area)
+    audit.record(assignment, AuditEntry.Action.CREATE, actor=actor, source=source, reason=reason)
+    _forget(user)
+    return assignment
+
+
+@transaction.atomic
+def change_role(assignment: RoleAssignment, role: str, *, actor, source="web", reason="") -> RoleAssignment:
+    """The same person and area, another role; both the old and the new role must be grantable."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role: %(role)s") % {"role": role}})
+    assignment = RoleAssignment.objects.select_for_update().select_related("user", "area").get(pk=assignment.pk)
+    _check_grant(actor, assignment.area, [assignment.role, role], assignment.user)
+    if role == assignment.role:
+        return assignment
+    if RoleAssignment.objects.filter(user=assignment.user, role=role, area=assignment.area).exists():
+        raise ValidationError(_("%(user)s already holds %(role)s in %(area)s.")
+                              % {"user": assignment.user, "role": _label(role), "area": assignment.area.name})
+    before = audit.snapshot(assignment)
+    assignment.role = role
+    assignment.save(update_fields=["role"])
+    audit.record(assignment, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source, reason=reason)
+    _forget(assignment.user)
+    return assignment
+
+
+@transaction.atomic
+def revoke_role(assignment: RoleAssignment, *, actor, source="web", reason="") -> None:
+    """``assignment`` ends now; its row in the change log keeps who held what, where, until when."""
+    assignment = RoleAssignment.objects.select_for_update().select_related("user", "area").get(pk=assignment.pk)
+    _check_grant(actor, assignment.area, [assignment.role], assignment.user)
+    audit.record(assignment, AuditEntry.Action.DELETE, actor=actor, source=source, reason=reason)
+    assignment.delete()
+    _forget(assignment.user)

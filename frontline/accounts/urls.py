@@ -8,6 +8,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.AccountView.as_view(), name="account"),
     path("tokens/<int:pk>/revoke/", views.RevokeTokenView.as_view(), name="token_revoke"),
+    path("roles/", views.RolesView.as_view(), name="roles"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="accounts/login.html", authentication_form=ThrottledLoginForm),
