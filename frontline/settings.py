@@ -5,7 +5,8 @@ FRONTLINE_SECRET_KEY    required when DEBUG is off (else generated once into var
 FRONTLINE_DATA_KEY      personal-data key; required when DEBUG is off (else var/data_key)
 FRONTLINE_GENERATE_KEYS 1: generate the two keys into var/ even with DEBUG off (the demo)
 DEBUG, ALLOWED_HOSTS    as usual
-REDIS_URL               optional shared cache (login rate limits across workers)
+REDIS_URL               optional shared cache (login rate limits across workers; without it the
+                        database holds them)
 LEAN_PREPARED_STATEMENTS  default on: hot-path SQL prepared per connection on PostgreSQL; turn
                         off behind a pooler in transaction mode (PgBouncer before 1.21)
 """
@@ -140,6 +141,17 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Login throttling (accounts.throttle): one store every web worker shares, or the demo's two
+# gunicorn workers would each count their own failures. Redis when configured; else a table in
+# the database (created after ``migrate`` by accounts' post_migrate hook).
+THROTTLE_CACHE_TABLE = "frontline_throttle_cache"
+CACHES["throttle"] = (
+    {**CACHES["default"], "KEY_PREFIX": "throttle"} if REDIS_URL else
+    # Culling must not drop live locks (300 entries by default: failing on 300 made-up names would
+    # otherwise free a locked one); expired rows are still removed when the table is culled.
+    {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": THROTTLE_CACHE_TABLE,
+     "OPTIONS": {"MAX_ENTRIES": 1_000_000}}
+)
 # Import jobs (progress and results): shared by every web worker, so a poll may reach any of them.
 CACHES["imports"] = (
     {**CACHES["default"], "KEY_PREFIX": "imports"} if REDIS_URL else
