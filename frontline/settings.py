@@ -1,14 +1,17 @@
 """Django settings for Frontline, read from environment variables.
 
 DATABASE_URL            default: SQLite (WAL) at var/frontline.sqlite3
-FRONTLINE_SECRET_KEY    default: generated once into var/secret_key
-FRONTLINE_DATA_KEY      personal-data key; default: generated once into var/data_key
+FRONTLINE_SECRET_KEY    required when DEBUG is off (else generated once into var/secret_key)
+FRONTLINE_DATA_KEY      personal-data key; required when DEBUG is off (else var/data_key)
+FRONTLINE_GENERATE_KEYS 1: generate the two keys into var/ even with DEBUG off (the demo)
 DEBUG, ALLOWED_HOSTS    as usual
-REDIS_URL               optional shared cache (login rate limits across workers)
+REDIS_URL               optional shared cache (login rate limits across workers; without it the
+                        database holds them)
 LEAN_PREPARED_STATEMENTS  default on: hot-path SQL prepared per connection on PostgreSQL; turn
                         off behind a pooler in transaction mode (PgBouncer before 1.21)
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -22,8 +25,23 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 env = environ.Env(DEBUG=(bool, False))
 
 DEBUG = env("DEBUG")
-SECRET_KEY = env.str("FRONTLINE_SECRET_KEY", default="") or read_or_create_key(VAR_DIR / "secret_key")
-FRONTLINE_DATA_KEY = env.str("FRONTLINE_DATA_KEY", default="") or read_or_create_key(VAR_DIR / "data_key")
+# The keys come from the environment. Only the demo and development may generate them into var/:
+# DEBUG on, ``./dev demo`` and ``frontline demo`` (FRONTLINE_GENERATE_KEYS=1), the test suite
+# (pytest sets PYTEST_VERSION). Otherwise a missing key stays empty and the system check
+# frontline.E001 (core/checks.py) refuses to start: a worker started without the data key would
+# otherwise write personal data under a fresh key that no other worker can read.
+FRONTLINE_GENERATE_KEYS = DEBUG or env.bool("FRONTLINE_GENERATE_KEYS", default=False) or "PYTEST_VERSION" in os.environ
+FRONTLINE_MISSING_KEYS = [name for name in ("FRONTLINE_SECRET_KEY", "FRONTLINE_DATA_KEY") if not env.str(name, default="")]
+
+
+def _key(name, file):
+    if name not in FRONTLINE_MISSING_KEYS:
+        return env.str(name)
+    return read_or_create_key(VAR_DIR / file) if FRONTLINE_GENERATE_KEYS else ""
+
+
+SECRET_KEY = _key("FRONTLINE_SECRET_KEY", "secret_key")
+FRONTLINE_DATA_KEY = _key("FRONTLINE_DATA_KEY", "data_key")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -126,6 +144,17 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Login throttling (accounts.throttle): one store every web worker shares, or the demo's two
+# gunicorn workers would each count their own failures. Redis when configured; else a table in
+# the database (created after ``migrate`` by accounts' post_migrate hook).
+THROTTLE_CACHE_TABLE = "frontline_throttle_cache"
+CACHES["throttle"] = (
+    {**CACHES["default"], "KEY_PREFIX": "throttle"} if REDIS_URL else
+    # Culling must not drop live locks (300 entries by default: failing on 300 made-up names would
+    # otherwise free a locked one); expired rows are still removed when the table is culled.
+    {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": THROTTLE_CACHE_TABLE,
+     "OPTIONS": {"MAX_ENTRIES": 1_000_000}}
+)
 # Import jobs (progress and results): shared by every web worker, so a poll may reach any of them.
 CACHES["imports"] = (
     {**CACHES["default"], "KEY_PREFIX": "imports"} if REDIS_URL else

@@ -53,6 +53,9 @@ RULES_BEYOND_JSON_SCHEMA = {
     # accounts: a request authenticated by a device token never issues tokens (403), whatever the body
     ("POST", "/api/v1/me/tokens"),
     ("POST", "/api/v1/users/{user_id}/tokens"),
+    # roles: a role is granted only up to the grantor's own rank there, never to oneself; ids are strict integers
+    ("POST", "/api/v1/roles"),
+    ("PATCH", "/api/v1/roles/{assignment_id}"),
 }
 
 

@@ -24,6 +24,18 @@ class User(AbstractUser):
     def __str__(self):
         return self.display_name or self.username
 
+    def save(self, *args, **kwargs):
+        # A new password (``set_password``: the password page, the admin, a reset, the CLI, the
+        # services) or a deactivation revokes every device token of the user, whoever saves it:
+        # a phone that was signed in must not outlive the credential or the account it came from.
+        # (Django re-hashing a password on login clears ``_password`` first: no revocation then.)
+        password_changed = self._password is not None
+        super().save(*args, **kwargs)
+        if self.pk and (password_changed or not self.is_active):
+            from .services import revoke_tokens_on_credentials
+
+            revoke_tokens_on_credentials(self, "password changed" if password_changed else "account deactivated")
+
     def scope_paths(self, action: str, roles=()) -> list[str]:
         """Area paths under which this user may do ``action`` (through one of ``roles``, when
         given: an alert kind meant for building leaders); computed once per instance."""

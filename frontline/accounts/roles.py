@@ -48,6 +48,25 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.LAB: frozenset({"lab"}),
 }
 
+# Who may grant what (accounts.services.grant_role): a holder of ``manage`` grants, inside the
+# areas where they hold it, only roles ranked at or below the highest role they hold there.
+ROLE_RANK: dict[str, int] = {
+    Role.CITY_ADMIN: 100,
+    Role.STREET_OFFICER: 80,
+    Role.COMMUNITY_SECRETARY: 60,
+    Role.COMMUNITY_WORKER: 40,
+    Role.GRID_WORKER: 30,
+    Role.DEPLOYED_CADRE: 30,
+    Role.BUILDING_LEADER: 20,
+    Role.VOLUNTEER: 10,
+    Role.SAMPLER: 10,
+    Role.LAB: 10,
+}
+
+
+def rank_of(role: str) -> int:
+    return ROLE_RANK.get(str(role), 0)
+
 
 @cache
 def actions_of(role: str) -> frozenset[str]:

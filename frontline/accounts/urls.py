@@ -8,6 +8,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.AccountView.as_view(), name="account"),
     path("tokens/<int:pk>/revoke/", views.RevokeTokenView.as_view(), name="token_revoke"),
+    path("roles/", views.RolesView.as_view(), name="roles"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="accounts/login.html", authentication_form=ThrottledLoginForm),
@@ -16,9 +17,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
-        auth_views.PasswordChangeView.as_view(
-            template_name="accounts/password_change.html", success_url=reverse_lazy("accounts:password_done")
-        ),
+        views.PasswordChangeView.as_view(success_url=reverse_lazy("accounts:password_done")),
         name="password_change",
     ),
     path(

@@ -1,6 +1,5 @@
 """Writes to the area tree."""
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Value
@@ -8,15 +7,10 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from frontline.core import audit
+from frontline.core import audit, paths
 from frontline.core.access import require, require_actor
-from frontline.core.scoping import path_q
 
 from .models import PATH_CHUNK, Area
-
-# Tables that copy the path of a record's area so that a filter inside a subtree is one index
-# range on their own rows (model label, column). A move rewrites them with the areas' paths.
-PATH_COPIES = [("residents.NameKey", "area_path"), ("residents.ResidentTag", "area_path")]
 
 
 def _chunk(pk: int) -> str:
@@ -77,9 +71,8 @@ def move_area(area: Area, new_parent: Area, *, actor, source="web") -> Area:
         path=Concat(Value(new), Substr("path", len(old) + 1)),
         depth=F("depth") + (len(new) - len(old)) // PATH_CHUNK,
     )
-    for label, column in PATH_COPIES:
-        apps.get_model(label).objects.filter(path_q(column, old)).update(
-            **{column: Concat(Value(new), Substr(column, len(old) + 1))})
+    # Every table that copies an area path (declared by its app) follows the subtree.
+    paths.rewrite_moved_subtree(old, new)
     Area.objects.filter(pk=area.pk).update(parent=new_parent)
     area.refresh_from_db()
     audit.record(area, audit.AuditEntry.Action.UPDATE, actor=actor, before=before, source=source)

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from .registry import AlertKind, FrontlineApp
+from .registry import AlertKind, CopiedPath, FrontlineApp
 
 
 class CoreConfig(FrontlineApp):
@@ -15,3 +15,17 @@ class CoreConfig(FrontlineApp):
         # Only superusers see alerts with no area (""): the people who run the system.
         AlertKind("core.job_failed", _("scheduled job failed"), action="manage", severity="urgent", notify=True),
     )
+    copied_paths = (
+        # The change log is a history: an entry keeps the path its record had when it changed, so
+        # a resident who moves to another compound leaves the entries made in the old one with the
+        # old one's staff (who made and saw those changes), and the new compound's staff read the
+        # resident's history from the move on. When an area itself moves in the tree, its history
+        # moves with it (the old parent's staff no longer hold that area).
+        CopiedPath("core.AuditEntry", "", history=True),
+        # An alert points to any record (a generic target): it moves with its area in the tree; an
+        # app whose alerts must follow a resident resolves and raises them again.
+        CopiedPath("core.Alert", ""),
+    )
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers frontline.E001)

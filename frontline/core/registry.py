@@ -35,13 +35,25 @@ class CopiedPath:
     """A model that keeps a copy of an area path (for one-range scoped reads).
 
     ``field`` is the copied column; ``source`` is the ORM path, from that model, to the area
-    path it copies (``"household__area__path"``, ``"resident__household__area__path"``).
-    Every move of an area, household or resident rewrites the copies through this list.
+    path it copies (``"household__area__path"``, ``"resident__household__area__path"``); empty
+    when the path cannot be derived again (it is then only rewritten when its area moves).
+    Every move of an area, household or resident rewrites the copies through this list
+    (``core.paths``).
     """
 
     model: str  # "app_label.ModelName"
     source: str
     field: str = "area_path"
+    # Further sources, tried in order when the first one is empty (a home-sampling tube has no
+    # site: it belongs to the resident's area).
+    fallbacks: tuple[str, ...] = ()
+    # A history (the change log): rewritten when an area moves in the tree, never computed
+    # again when a record changes area (``source`` is empty).
+    history: bool = False
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.source, *self.fallbacks) if s)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from frontline.core.admin import AuditedAdmin
+from frontline.core.paths import refresh_copies
 
 from . import services
 from .models import Household, Resident, ResidentTag
@@ -20,8 +21,8 @@ class HouseholdAdmin(AuditedAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        # Search keys and special groups carry the area path (services keep it the same way).
-        services.sync_area_paths(obj.residents.all(), obj.area.path)
+        # Every copied area path (search keys, groups, screening's records) follows, as in services.
+        refresh_copies(Household, [obj.pk])
 
 
 @admin.register(Resident)
@@ -44,4 +45,4 @@ class ResidentAdmin(AuditedAdmin):
         # The name, the household or the groups may have changed here: rebuild what services keep.
         resident = form.instance
         services.rebuild_name_keys([resident])
-        services.sync_area_paths([resident.pk], resident.household.area.path)
+        services.sync_area_paths([resident.pk])

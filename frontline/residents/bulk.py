@@ -212,8 +212,8 @@ def _update_residents(records, resolve, households, paths, writer) -> int:
         ResidentTag.objects.filter(pk__in=tag_deletes).delete()
     if tag_creates:
         ResidentTag.objects.bulk_create(tag_creates)
-    for path, ids in moved.items():
-        sync_area_paths(ids, path)
+    if moved:
+        sync_area_paths([pk for ids in moved.values() for pk in ids])
     if renamed:
         NameKey.objects.filter(resident_id__in=[r.pk for r in renamed]).delete()
         path_of = {r.household_id: paths[area_of[r.household_id]] for r in renamed}

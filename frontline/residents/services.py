@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from frontline.core import audit, idnumber, phones
 from frontline.core.access import require
 from frontline.core.models import AuditEntry
+from frontline.core.paths import refresh_copies
 
 from .models import Household, NameKey, Resident, ResidentTag
 from .names import search_keys
@@ -47,7 +48,7 @@ def update_household(household: Household, *, actor, source="web", **fields) -> 
     stored = Household.objects.select_related("area").get(pk=household.pk)
     require(actor, "change", stored.area.path)
     if "area" in fields:
-        sync_area_paths(Resident.objects.filter(household=household), stored.area.path)
+        refresh_copies(Household, [household.pk])
     audit.record(household, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source)
     return household
 
@@ -126,12 +127,10 @@ def name_key_rows(residents, paths: dict[int, str]) -> list[tuple[int, str, str]
     return rows
 
 
-def sync_area_paths(residents, path: str) -> None:
-    """Copy ``path`` onto the search keys and special groups of ``residents`` (a queryset or a
-    list of ids): after they move to another household, or their household to another area."""
-    ids = residents.values("pk") if hasattr(residents, "values") else list(residents)
-    NameKey.objects.filter(resident__in=ids).exclude(area_path=path).update(area_path=path)
-    ResidentTag.objects.filter(resident__in=ids).exclude(area_path=path).update(area_path=path)
+def sync_area_paths(residents) -> None:
+    """``residents`` (a queryset or a list of ids) moved to another household, or their household
+    to another area: every copied area path that derives from them follows (core.paths)."""
+    refresh_copies(Resident, residents)
 
 
 def _set_tags(resident: Resident, tags) -> None:
@@ -189,7 +188,7 @@ def update_resident(resident: Resident, *, actor, source="web", tags=None, reaso
     path = Resident.objects.select_related("household__area").get(pk=resident.pk).household.area.path
     require(actor, "change", path)
     if moved:
-        sync_area_paths([resident.pk], path)
+        sync_area_paths([resident.pk])
     audit.record(resident, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source, reason=reason)
     return resident
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
+from frontline.core import audit
 from frontline.core.admin import AuditedAdmin
+from frontline.core.models import AuditEntry
 
 from .models import (
     Bag,
@@ -47,6 +49,16 @@ class DeskAdmin(AuditedAdmin):
 class LabAdmin(admin.ModelAdmin):
     list_display = ("name", "code")
     filter_horizontal = ("members",)
+
+    def save_related(self, request, form, formsets, change):
+        # Lab membership grants access to the lab's tubes: every change of it is in the change log.
+        lab = form.instance
+        before = sorted(lab.members.values_list("username", flat=True)) if change else []
+        super().save_related(request, form, formsets, change)
+        after = sorted(lab.members.values_list("username", flat=True))
+        if before != after or not change:
+            audit.record(lab, AuditEntry.Action.UPDATE if change else AuditEntry.Action.CREATE, actor=request.user,
+                         source="admin", area_path="", changes={"members": [before, after]})
 
 
 @admin.register(Tube)

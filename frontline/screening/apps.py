@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from frontline.core.registry import AlertKind, FrontlineApp, NavEntry
+from frontline.core.registry import AlertKind, CopiedPath, FrontlineApp, NavEntry
 
 
 class ScreeningConfig(FrontlineApp):
@@ -21,6 +21,19 @@ class ScreeningConfig(FrontlineApp):
                   link="screening:retests"),
         AlertKind("screening.result_conflict", _("conflicting lab results"), severity="urgent",
                   link="screening:conflicts"),
+    )
+    # Tubes, samples, bags and visitors belong to the sampling site (a home-sampling tube and its
+    # samples, which have no site, to the resident's area); exemptions, home tasks and retest
+    # items to the resident's area; a control flag to its own area (core.paths keeps them).
+    copied_paths = (
+        CopiedPath("screening.Tube", "site__area__path", fallbacks=("samples__resident__household__area__path",)),
+        CopiedPath("screening.Sample", "tube__site__area__path", fallbacks=("resident__household__area__path",)),
+        CopiedPath("screening.Bag", "site__area__path"),
+        CopiedPath("screening.Visitor", "samples__tube__site__area__path"),
+        CopiedPath("screening.Exemption", "resident__household__area__path"),
+        CopiedPath("screening.HomeTask", "resident__household__area__path"),
+        CopiedPath("screening.RetestItem", "sample__resident__household__area__path"),
+        CopiedPath("screening.ControlFlag", "area__path"),
     )
     demo_builder = "frontline.screening.demo:build"
     demo_order = 40

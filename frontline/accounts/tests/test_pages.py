@@ -2,7 +2,7 @@
 
 import pytest
 from django.contrib.auth import SESSION_KEY
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.urls import reverse
 
 from frontline.accounts.models import DeviceToken
@@ -16,8 +16,9 @@ LOCKED_EN = "Too many failed attempts. Try again in a few minutes."
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle():
-    # Failures are counted in the cache; each test starts with none.
+    # Failures are counted in the throttle cache (the database here); each test starts with none.
     cache.clear()
+    caches["throttle"].clear()
     yield
     cache.clear()
 

@@ -87,13 +87,17 @@ def assign_staff(desk: Desk, user, *, duty=DeskAssignment.Duty.RECORDER, actor, 
 
 
 @transaction.atomic
-def create_lab(*, name, code, members=(), actor) -> Lab:
+def create_lab(*, name, code, members=(), actor, source="web") -> Lab:
     if not getattr(actor, "is_superuser", False):
         raise PermissionDenied(_("Only an administrator registers a laboratory."))
     lab = Lab(name=name.strip(), code=code.strip().upper())
     lab.full_clean()
     lab.save()
     lab.members.set(members)
+    # Membership grants access to the tubes sent to the lab: in the change log like a role.
+    audit.record(lab, AuditEntry.Action.CREATE, actor=actor, area_path="", source=source,
+                 changes={"name": [None, lab.name], "code": [None, lab.code],
+                          "members": [[], sorted(m.username for m in lab.members.all())]})
     return lab
 
 

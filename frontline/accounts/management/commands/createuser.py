@@ -6,9 +6,13 @@ import secrets
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from frontline.accounts import services
 from frontline.accounts.models import RoleAssignment, User
 from frontline.accounts.roles import Role
 from frontline.areas.models import Area
+from frontline.core.access import system_actor
+
+CLI = system_actor("cli:createuser")
 
 
 def find_area(spec: str) -> Area:
@@ -38,8 +42,13 @@ class Command(BaseCommand):
         parser.add_argument("--display", default="", help="Display name.")
         parser.add_argument("--superuser", action="store_true")
 
+    def handle(self, *args, **options):
+        # A new password revokes the user's device tokens (User.save), recorded as this command.
+        with services.acting(CLI, "cli"):
+            self._handle(*args, **options)
+
     @transaction.atomic
-    def handle(self, username, role=None, area=None, password=None, display="", superuser=False, **options):
+    def _handle(self, username, role=None, area=None, password=None, display="", superuser=False, **options):
         if not superuser and not (role and area):
             raise CommandError("Give --role and --area (or --superuser).")
         user, created = User.objects.get_or_create(username=username)
@@ -59,7 +68,9 @@ class Command(BaseCommand):
             user.set_password(password)
         user.save()
         if role:
-            RoleAssignment.objects.get_or_create(user=user, role=role, area=find_area(area))
+            place = find_area(area)
+            if not RoleAssignment.objects.filter(user=user, role=role, area=place).exists():
+                services.grant_role(user, role, place, actor=CLI, source="cli")
         self.stdout.write(f"{'Created' if created else 'Updated'} {username}" + (f"; password: {generated}" if generated else ""))
 
 
