@@ -37,6 +37,7 @@ NOT_THERE = 987654321
 
 # Parameters named for what they hold.
 PARAM_MODELS = {
+    "assignment_id": "accounts.RoleAssignment",
     "round_id": "screening.Round",
     "desk_id": "screening.Desk",
     "resident_id": "residents.Resident",
