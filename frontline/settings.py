@@ -4,11 +4,14 @@ DATABASE_URL            default: SQLite (WAL) at var/frontline.sqlite3
 FRONTLINE_SECRET_KEY    default: generated once into var/secret_key
 FRONTLINE_DATA_KEY      personal-data key; default: generated once into var/data_key
 DEBUG, ALLOWED_HOSTS    as usual
-REDIS_URL               optional shared cache (login rate limits across workers)
+REDIS_URL               optional shared cache (login rate limits across workers) and the
+                        task queue's broker (RedisHuey); without it the queue is SQLite in var/
+FRONTLINE_QUEUE_IMMEDIATE  run tasks in the calling process, at once (default: on under pytest)
 LEAN_PREPARED_STATEMENTS  default on: hot-path SQL prepared per connection on PostgreSQL; turn
                         off behind a pooler in transaction mode (PgBouncer before 1.21)
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -37,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",  # serves Swagger UI from its own static files at /api/v1/docs (no CDN)
+    "huey.contrib.djhuey",  # the task queue's worker: manage.py run_huey
     "frontline.core",
     "frontline.accounts",
     "frontline.areas",
@@ -128,6 +132,27 @@ CACHES["imports"] = (
     {**CACHES["default"], "KEY_PREFIX": "imports"} if REDIS_URL else
     {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache" / "imports")}
 )
+
+# The task queue (core/queue.py): SQLite in var/ by default, so the demo needs no service; Redis
+# when REDIS_URL is set (workers on other machines). One worker process (threads inside it) runs
+# the tasks and the periodic scheduler: `frontline run_huey`. Under pytest every task runs at
+# once in the calling process (immediate mode; a test that wants a real worker starts one).
+QUEUE_IMMEDIATE = env.bool("FRONTLINE_QUEUE_IMMEDIATE", default="pytest" in sys.modules)
+HUEY = {
+    "name": "frontline",
+    "immediate": QUEUE_IMMEDIATE,
+    "results": False,  # a job's result and error live in core.JobRun, where every web worker reads them
+    "utc": False,  # crontabs read the local time (Django sets the process's TZ to TIME_ZONE)
+    "consumer": {"workers": env.int("FRONTLINE_QUEUE_THREADS", default=2), "worker_type": "thread",
+                 "periodic": True, "check_worker_health": True, "backoff": 1.15, "max_delay": 2.0},
+}
+if REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey",
+                 "filename": env.str("FRONTLINE_QUEUE_FILE", default=str(VAR_DIR / "queue.sqlite3"))})
+# A running job whose worker has given no sign of life for this long did not finish.
+JOB_STALE_SECONDS = env.int("FRONTLINE_JOB_STALE_SECONDS", default=300)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
