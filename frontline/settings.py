@@ -127,11 +127,6 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Import jobs (progress and results): shared by every web worker, so a poll may reach any of them.
-CACHES["imports"] = (
-    {**CACHES["default"], "KEY_PREFIX": "imports"} if REDIS_URL else
-    {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache" / "imports")}
-)
 
 # The task queue (core/queue.py): SQLite in var/ by default, so the demo needs no service; Redis
 # when REDIS_URL is set (workers on other machines). One worker process (threads inside it) runs
@@ -178,8 +173,8 @@ LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=900)
 
 # Imports larger than this are refused before a row is read.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
-# Uploads up to this size are imported inside the request; larger ones in a thread, with progress.
-IMPORT_INLINE_MAX_BYTES = env.int("IMPORT_INLINE_MAX_BYTES", default=256 * 1024)
+# Tests only: seconds the import job pauses after each batch it writes (to kill a worker mid-run).
+IMPORT_TEST_WRITE_PAUSE = env.float("FRONTLINE_IMPORT_TEST_WRITE_PAUSE", default=0)
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=300 * 1024 * 1024)
 
 SESSION_COOKIE_HTTPONLY = True

@@ -224,10 +224,13 @@ class JobError(Exception):
 
 def describe_error(exc: BaseException) -> str:
     """``Type: message``, with anything shaped like an ID number or a phone masked."""
-    text = f"{type(exc).__name__}: {exc}"
+    return mask_personal(f"{type(exc).__name__}: {exc}")[:1000]
+
+
+def mask_personal(text: str) -> str:
+    """``text`` with whatever looks like an ID number or a mobile phone masked (core.personal's masks)."""
     text = _ID_NUMBER.sub(lambda m: m.group(1) + "********" + m.group(2), text)
-    text = _PHONE.sub(r"\1****\2", text)
-    return text[:1000]
+    return _PHONE.sub(r"\1****\2", text)
 
 
 def _finish(run, state, *, result=None, error=None):
@@ -380,5 +383,5 @@ def register_periodic_tasks() -> list[str]:
     return names
 
 
-__all__ = ["FrontlineTask", "ScheduledJob", "actor_of", "describe_error", "frontline_task", "huey", "immediate",
+__all__ = ["FrontlineTask", "ScheduledJob", "actor_of", "describe_error", "frontline_task", "huey", "immediate", "mask_personal",
            "progress", "register_periodic_tasks", "scheduled_jobs", "worker_id"]
