@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from .queue import ScheduledJob
-from .registry import AlertKind, FrontlineApp
+from .registry import AlertKind, FrontlineApp, NavEntry
 
 
 class CoreConfig(FrontlineApp):
@@ -16,6 +16,8 @@ class CoreConfig(FrontlineApp):
         # Only superusers see alerts with no area (""): the people who run the system.
         AlertKind("core.job_failed", _("scheduled job failed"), action="manage", severity="urgent", notify=True),
     )
+    # Only superusers hold "run_jobs" (no role grants it): the people who run the system.
+    nav = (NavEntry("core:jobs", _("Jobs"), "run_jobs", order=900),)
     scheduled_jobs = (
         ScheduledJob("core.sweep_jobs", "frontline.core.tasks:sweep_jobs", _("close runs whose worker stopped"),
                      minute="*/10"),

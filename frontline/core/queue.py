@@ -87,7 +87,7 @@ class FrontlineTask:
     def __repr__(self):
         return f"<FrontlineTask {self.name}>"
 
-    def enqueue(self, *, actor, key: str | None = None, language: str | None = None, **params):
+    def enqueue(self, *, actor, key: str | None = None, language: str | None = None, _send=True, **params):
         """Record a run and queue it; the run with ``key`` if there is one already (nothing queued)."""
         from .models import JobRun
 
@@ -106,6 +106,8 @@ class FrontlineTask:
                 run.save()
         except IntegrityError:
             return JobRun.objects.get(key=key)
+        if not _send:
+            return run
         if immediate():
             self.huey_task(run.pk)
             run.refresh_from_db()
@@ -174,6 +176,16 @@ class FrontlineTask:
                     self.on_failure(run=run, actor=acting, error=error)
             except Exception:  # noqa: BLE001
                 log.exception("failure hook of job %s raised", run.pk)
+
+    def run_here(self, *, actor, **params):
+        """Record a run and run it in this process, now (``frontline jobs run --here``): one attempt."""
+        run = self.enqueue(actor=actor, key=f"{self.name}:here:{uuid.uuid4().hex}", _send=False, **params)
+        try:
+            self._execute(run.pk)
+        except JobError:
+            pass
+        run.refresh_from_db()
+        return run
 
     def run_now(self, *, actor, **params):
         """Queue a run now, whatever the schedule (the /jobs/ page's button, ``frontline jobs run``)."""
