@@ -185,4 +185,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # The queue worker's own lines (a task started, finished, retried), once each.
+    "loggers": {"huey": {"handlers": ["console"], "level": env.str("QUEUE_LOG_LEVEL", default="INFO"),
+                         "propagate": False}},
 }
