@@ -17,6 +17,11 @@ from frontline.core.queue import ScheduledJob, huey, register_periodic_tasks, sc
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _own_var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path / "var"
+
+
 def test_apps_declare_scheduled_jobs_through_the_registry():
     jobs = scheduled_jobs()
     assert {"core.sweep_jobs", "residents.sweep_import_uploads"} <= set(jobs)

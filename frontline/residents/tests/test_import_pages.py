@@ -22,6 +22,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
+def _own_var_dir(settings, tmp_path):
+    """Uploads kept between a dry run and its real run go to this test's own var/."""
+    settings.VAR_DIR = tmp_path / "var"
+
+
+@pytest.fixture(autouse=True)
 def english_pages(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
