@@ -136,7 +136,13 @@ class FrontlineTask:
         if not claimed:  # finished, running elsewhere, or gone: a duplicate delivery does nothing
             return None
         run = JobRun.objects.get(pk=run_id)
-        acting = actor_of(run)
+        try:
+            acting = actor_of(run)
+        except PermissionError as exc:  # the person who queued it was deactivated since: not run
+            error = describe_error(exc)
+            _finish(run, JobRun.State.FAILED, error=error)
+            self._failed(run, system_actor("queue"), error)
+            return None
         tokens = context.set_job(run, acting)
         request_token = context.set_request_id(run.request_id or f"job-{run.pk}")
         try:

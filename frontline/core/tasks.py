@@ -2,6 +2,7 @@
 and the sweep that closes runs whose worker died. Importing this module also gives the worker
 one periodic task per scheduled job that the apps declare."""
 
+import datetime
 import logging
 
 from django.utils import timezone, translation
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_noop
 from .queue import frontline_task, register_periodic_tasks
 
 log = logging.getLogger(__name__)
+KEEP_DAYS = 30
 
 
 @frontline_task("core.notify_alert", retries=3, retry_delay=30)
@@ -29,7 +31,8 @@ def enqueue_notification(alert_id: int):
 @frontline_task("core.sweep_jobs", retries=1, retry_delay=60)
 def sweep_jobs(*, actor, job):
     """Mark as failed the runs whose worker stopped mid-run (killed, machine lost): their
-    transaction rolled back; the person who started one sees that it did not finish."""
+    transaction rolled back; the person who started one sees that it did not finish. Forget
+    finished runs older than KEEP_DAYS."""
     from .models import JobRun
     from .queue import _TASKS, actor_of
 
@@ -51,7 +54,10 @@ def sweep_jobs(*, actor, job):
                     task.on_failure(run=run, actor=actor_of(run), error=error)
             except Exception:  # noqa: BLE001 - the run is closed whatever its hook does
                 log.exception("failure hook of job %s raised", run.pk)
-    return {"closed": closed}
+    # The record of finished runs is kept for a while (the /jobs/ page, an import's result page).
+    cutoff = now - datetime.timedelta(days=KEEP_DAYS)
+    deleted, _by_model = JobRun.objects.filter(finished_at__lt=cutoff).delete()
+    return {"closed": closed, "deleted": deleted}
 
 
 register_periodic_tasks()

@@ -88,8 +88,11 @@ def test_the_sweep_closes_runs_whose_worker_died_and_tells_the_importer(world, s
     )
     alive = JobRun.objects.create(name="core.sweep_jobs", key="alive", actor_name="system:x", state="running",
                                   worker="elsewhere:2", heartbeat_at=timezone.now())
+    old = JobRun.objects.create(name="core.sweep_jobs", key="old", actor_name="system:x", state="done",
+                                finished_at=timezone.now() - datetime.timedelta(days=40))
     out = io.StringIO()
     call_command("jobs", "run", "core.sweep_jobs", stdout=out)
+    assert not JobRun.objects.filter(pk=old.pk).exists() and "'deleted': 1" in out.getvalue()
     assert "done" in out.getvalue() and "'closed': 1" in out.getvalue()
     dead.refresh_from_db()
     alive.refresh_from_db()

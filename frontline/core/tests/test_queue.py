@@ -1,6 +1,8 @@
 """The task queue (issue 9, part 1): once per key, retries then a failed run with an alert for
 the administrators, the actor and request id carried into the change log; and a real worker."""
 
+import json
+
 import pytest
 
 from frontline.core import audit, context
@@ -109,6 +111,15 @@ def test_the_change_log_names_the_actor_and_request_that_queued_the_job(world):
     assert entry.actor is None and entry.actor_name == "system:job:tests.write"
 
 
+def test_a_job_of_a_user_deactivated_since_is_not_run(world):
+    run = count.enqueue(actor=world.worker_a, value=1, _send=False)
+    world.worker_a.is_active = False
+    world.worker_a.save(update_fields=["is_active"])
+    count.huey_task(run.pk)
+    run.refresh_from_db()
+    assert run.state == "failed" and "no longer active" in run.error and CALLS == []
+
+
 def test_describe_error_masks_personal_values():
     text = describe_error(ValueError("row 3: 61010319850101001X, phone 13912345678"))
     assert text == "ValueError: row 3: 610103********001X, phone 139****5678"
@@ -126,6 +137,6 @@ def test_a_real_worker_process_runs_a_queued_job(site):  # noqa: F811
     rows = site.wait_for("SELECT state, attempts, worker, result FROM core_jobrun WHERE id = ?", (run_id,),
                          until=lambda rows: rows and rows[0][0] in ("done", "failed"), timeout=90)
     state, attempts, worker, result = rows[0]
-    assert state == "done" and attempts == 1 and result == '{"closed": 0}'
+    assert state == "done" and attempts == 1 and json.loads(result)["closed"] == 0
     assert worker.endswith(f":{site.worker.pid}")
     site.stop_worker()
