@@ -1,6 +1,9 @@
 """Task-queue throughput and latency (issue 9, "Figures"), beside the raw rate of the storage.
 
-    .venv/bin/python benchmarks/queue.py [--tasks 5000] [--latency-tasks 500] [--no-redis] [--no-frontline]
+(Not ``benchmarks/queue.py``: a script's folder comes first on ``sys.path``, and a ``queue.py``
+there hides the standard library's ``queue`` from every benchmark, Django and psycopg included.)
+
+    .venv/bin/python benchmarks/task_queue.py [--tasks 5000] [--latency-tasks 500] [--no-redis] [--no-frontline]
 
 For the embedded default (SqliteHuey on a file) and Redis (RedisHuey on a redis-server this script
 starts on a free port, no persistence), it measures:
@@ -19,22 +22,17 @@ a JobRun row written on enqueue, claimed and finished by the worker) on SQLite, 
 database. Load average is printed at the start and the end. Nothing is asserted.
 """
 
+import argparse
 import os
+import shutil
+import socket
+import sqlite3
+import subprocess
 import sys
-
-# This file is named like the standard library's ``queue`` (psycopg and huey import it): the
-# script's own directory must not shadow it.
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
-
-import argparse  # noqa: E402
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import sqlite3  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import tempfile
+import threading
+import time
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
