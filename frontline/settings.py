@@ -6,12 +6,15 @@ FRONTLINE_DATA_KEY      personal-data key; required when DEBUG is off (else var/
 FRONTLINE_GENERATE_KEYS 1: generate the two keys into var/ even with DEBUG off (the demo)
 DEBUG, ALLOWED_HOSTS    as usual
 REDIS_URL               optional shared cache (login rate limits across workers; without it the
-                        database holds them)
+                        database holds them) and the task queue's broker (RedisHuey); without
+                        it the queue is SQLite in var/
+FRONTLINE_QUEUE_IMMEDIATE  run tasks in the calling process, at once (default: on under pytest)
 LEAN_PREPARED_STATEMENTS  default on: hot-path SQL prepared per connection on PostgreSQL; turn
                         off behind a pooler in transaction mode (PgBouncer before 1.21)
 """
 
 import os
+import sys
 from pathlib import Path
 
 import environ
@@ -55,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",  # serves Swagger UI from its own static files at /api/v1/docs (no CDN)
+    "huey.contrib.djhuey",  # the task queue's worker: manage.py run_huey
     "frontline.core",
     "frontline.accounts",
     "frontline.areas",
@@ -155,11 +159,27 @@ CACHES["throttle"] = (
     {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": THROTTLE_CACHE_TABLE,
      "OPTIONS": {"MAX_ENTRIES": 1_000_000}}
 )
-# Import jobs (progress and results): shared by every web worker, so a poll may reach any of them.
-CACHES["imports"] = (
-    {**CACHES["default"], "KEY_PREFIX": "imports"} if REDIS_URL else
-    {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache" / "imports")}
-)
+
+# The task queue (core/queue.py): SQLite in var/ by default, so the demo needs no service; Redis
+# when REDIS_URL is set (workers on other machines). One worker process (threads inside it) runs
+# the tasks and the periodic scheduler: `frontline run_huey`. Under pytest every task runs at
+# once in the calling process (immediate mode; a test that wants a real worker starts one).
+QUEUE_IMMEDIATE = env.bool("FRONTLINE_QUEUE_IMMEDIATE", default="pytest" in sys.modules)
+HUEY = {
+    "name": "frontline",
+    "immediate": QUEUE_IMMEDIATE,
+    "results": False,  # a job's result and error live in core.JobRun, where every web worker reads them
+    "utc": False,  # crontabs read the local time (Django sets the process's TZ to TIME_ZONE)
+    "consumer": {"workers": env.int("FRONTLINE_QUEUE_THREADS", default=2), "worker_type": "thread",
+                 "periodic": True, "check_worker_health": True, "backoff": 1.15, "max_delay": 2.0},
+}
+if REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey",
+                 "filename": env.str("FRONTLINE_QUEUE_FILE", default=str(VAR_DIR / "queue.sqlite3"))})
+# A running job whose worker has given no sign of life for this long did not finish.
+JOB_STALE_SECONDS = env.int("FRONTLINE_JOB_STALE_SECONDS", default=300)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -185,8 +205,8 @@ LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=900)
 
 # Imports larger than this are refused before a row is read.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
-# Uploads up to this size are imported inside the request; larger ones in a thread, with progress.
-IMPORT_INLINE_MAX_BYTES = env.int("IMPORT_INLINE_MAX_BYTES", default=256 * 1024)
+# Tests only: seconds the import job pauses after each batch it writes (to kill a worker mid-run).
+IMPORT_TEST_WRITE_PAUSE = env.float("FRONTLINE_IMPORT_TEST_WRITE_PAUSE", default=0)
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=300 * 1024 * 1024)
 
 SESSION_COOKIE_HTTPONLY = True
@@ -197,4 +217,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # The queue worker's own lines (a task started, finished, retried), once each.
+    "loggers": {"huey": {"handlers": ["console"], "level": env.str("QUEUE_LOG_LEVEL", default="INFO"),
+                         "propagate": False}},
 }

@@ -1,11 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 
-from .registry import AlertKind, CopiedPath, FrontlineApp
+from .queue import ScheduledJob
+from .registry import AlertKind, CopiedPath, FrontlineApp, NavEntry
 
 
 class CoreConfig(FrontlineApp):
     """Core is the base every app stands on; it registers like one for what it offers itself:
-    the inbox's own alert kinds. Its pages (the dashboard) are mounted at / by the URLconf."""
+    the inbox's own alert kinds and the queue's own scheduled job. Its pages (the dashboard) are mounted at / by the URLconf."""
 
     name = "frontline.core"
     label = "core"
@@ -14,6 +15,12 @@ class CoreConfig(FrontlineApp):
     alert_kinds = (
         # Only superusers see alerts with no area (""): the people who run the system.
         AlertKind("core.job_failed", _("scheduled job failed"), action="manage", severity="urgent", notify=True),
+    )
+    # Only superusers hold "run_jobs" (no role grants it): the people who run the system.
+    nav = (NavEntry("core:jobs", _("Jobs"), "run_jobs", order=900),)
+    scheduled_jobs = (
+        ScheduledJob("core.sweep_jobs", "frontline.core.tasks:sweep_jobs", _("close runs whose worker stopped"),
+                     minute="*/10"),
     )
     copied_paths = (
         # The change log is a history: an entry keeps the path its record had when it changed, so

@@ -59,9 +59,11 @@ class Problem:
     column: str
     message: str
     severity: str = "error"
+    value: str = ""  # the cell, masked when it is personal (an ID number, a phone); never plaintext
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message, "severity": self.severity}
+        return {"row": self.row, "column": self.column, "message": self.message, "severity": self.severity,
+                "value": self.value}
 
 
 @dataclass(frozen=True)

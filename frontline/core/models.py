@@ -191,3 +191,80 @@ class AlertNotification(models.Model):
 
     def __str__(self):
         return f"{self.alert_id} → {self.user_id} ({self.channel})"
+
+
+class JobRun(models.Model):
+    """One run of a background job (core/queue.py): what was asked, by whom, how far it got, how
+    it ended. Every web worker reads it (the import's progress bar, the /jobs/ page); the worker
+    writes it. ``key`` makes a job idempotent: asking twice with the same key gives the same run,
+    and a message delivered twice runs once. ``params`` and ``result`` hold no personal data
+    (masked values at most); ``error`` is what the last attempt raised, shown to administrators.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    name = models.CharField(_("job"), max_length=100)
+    key = models.CharField(max_length=200, unique=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    actor_name = models.CharField(max_length=150)
+    request_id = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=1)
+    phase = models.CharField(max_length=30, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    worker = models.CharField(max_length=120, blank=True, help_text="host:pid of the process running it")
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["name", "-created_at"], name="jobrun_name_created"),
+                   models.Index(fields=["actor", "-created_at"], name="jobrun_actor_created")]
+        constraints = [models.CheckConstraint(condition=Q(state__in=["queued", "running", "done", "failed"]),
+                                              name="jobrun_state_known")]
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+
+    def __str__(self):
+        return f"{self.name} {self.key} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.progress_done / self.progress_total) if self.progress_total else 0
+
+    def interrupted(self, now=None) -> bool:
+        """True when the job was running and its worker is gone: the process is dead (same
+        machine) or has given no sign of life for JOB_STALE_SECONDS. Its work rolled back."""
+        import os
+        import socket
+
+        if self.state != self.State.RUNNING:
+            return False
+        host, _sep, pid = self.worker.rpartition(":")
+        if host == socket.gethostname() and pid.isdigit():
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                return True
+            except PermissionError:
+                pass
+        seen = self.heartbeat_at or self.started_at or self.created_at
+        stale = getattr(settings, "JOB_STALE_SECONDS", 300)
+        return ((now or timezone.now()) - seen).total_seconds() > stale

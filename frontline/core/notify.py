@@ -100,12 +100,9 @@ def schedule_notification(alert) -> None:
 
 
 def _enqueue(alert_id: int) -> None:
-    try:
-        from .tasks import notify_alert
-    except ImportError:  # no queue configured: send in this process
-        send_notifications(alert_id)
-        return
-    notify_alert(alert_id)
+    from .tasks import enqueue_notification
+
+    enqueue_notification(alert_id)
 
 
 def send_notifications(alert_id: int) -> int:

@@ -78,6 +78,22 @@ def decrypt(token: str) -> str:
     return aes.decrypt(blob[:12], blob[12:], None).decode()
 
 
+_FILE_LABEL = b"frontline/file/v1"
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """A file's content encrypted with the data key (an uploaded ledger kept between a dry run and
+    the real run): a random nonce, then AES-GCM ciphertext and tag."""
+    aes, _ = _keys(settings.FRONTLINE_DATA_KEY)
+    nonce = os.urandom(12)
+    return nonce + aes.encrypt(nonce, data, _FILE_LABEL)
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    aes, _ = _keys(settings.FRONTLINE_DATA_KEY)
+    return aes.decrypt(blob[:12], blob[12:], _FILE_LABEL)
+
+
 def lookup_hash(kind: str, value: str) -> str:
     """Keyed hash for exact lookup; ``kind`` keeps an ID number and a phone with the same digits apart."""
     if not value:

@@ -84,6 +84,8 @@ class FrontlineApp(AppConfig):
                       idempotent, called in ``demo_order`` after the base demo is built
     alert_kinds       AlertKind items this app raises into the inbox
     copied_paths      CopiedPath items (models that copy an area path)
+    scheduled_jobs    core.queue.ScheduledJob items: jobs the worker runs on a crontab (listed on
+                      /jobs/ and by ``frontline jobs``)
     role_actions      {role: {action, ...}}: actions this app adds to existing roles
     household_states  "module:function"; ``function(households, at) -> {household_id: {state}}``
                       for the floor plan and lists: the states this app knows of households
@@ -111,6 +113,7 @@ class FrontlineApp(AppConfig):
     demo_order: int = 100
     alert_kinds: tuple[AlertKind, ...] = ()
     copied_paths: tuple[CopiedPath, ...] = ()
+    scheduled_jobs: tuple = ()
     role_actions: dict[str, set[str] | frozenset[str]] = {}
     household_states: str | None = None
     hooks: dict[str, str] = {}

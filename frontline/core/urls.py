@@ -1,8 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import jobs, views
 
 app_name = "core"
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("jobs/", jobs.JobsView.as_view(), name="jobs"),
+    path("jobs/<str:name>/run/", jobs.RunJobView.as_view(), name="job_run"),
 ]

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
-from frontline.core.registry import CopiedPath, FrontlineApp, NavEntry
+from frontline.core.queue import ScheduledJob
+from frontline.core.registry import AlertKind, CopiedPath, FrontlineApp, NavEntry
 
 
 class ResidentsConfig(FrontlineApp):
@@ -21,4 +22,13 @@ class ResidentsConfig(FrontlineApp):
     copied_paths = (
         CopiedPath("residents.NameKey", "resident__household__area__path"),
         CopiedPath("residents.ResidentTag", "resident__household__area__path"),
+    )
+    alert_kinds = (
+        # The end of an import, for the person who started it (assigned to them), in their language.
+        AlertKind("residents.import_done", _("import finished"), action="import", severity="info",
+                  link="frontline.residents.import_jobs:alert_link"),
+    )
+    scheduled_jobs = (
+        ScheduledJob("residents.sweep_import_uploads", "frontline.residents.tasks:sweep_import_uploads",
+                     _("delete uploaded ledgers older than a day"), minute="17"),
     )

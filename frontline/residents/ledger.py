@@ -205,9 +205,14 @@ class RowCleaner:
 
     def clean(self, number: int, raw: dict) -> tuple[Record | None, list[Problem]]:
         problems = []
+        # A problem names its row and column and shows the cell masked, never the personal value
+        # itself (issue 8, hole 10): the result travels through the job store and the inbox.
+        shown = {"id_number": personal.mask_id_number(cell_text(raw.get("id_number"))),
+                 "phone": personal.mask_phone(cell_text(raw.get("phone")))}
 
         def problem(key, message, severity="error"):
-            problems.append(Problem(number, self.column(key) if key else "", str(message), severity))
+            problems.append(Problem(number, self.column(key) if key else "", str(message), severity,
+                                    shown.get(key, "")))
 
         text = {key: cell_text(raw.get(key)) for key in ("compound", "building", "unit", "room", "floor", "relation", "status", "tags")}
         fields = {}

@@ -1,19 +1,30 @@
 """The import pages as a user meets them: upload, result with the problem table, progress, template."""
 
+import datetime
 import io
+import json
+import os
 import re
+import time
 
 import openpyxl
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from frontline.core.models import Alert, JobRun
 from frontline.residents import import_jobs
 from frontline.residents.models import Resident
 
 from .ledger_files import pid, row, write_xlsx
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _own_var_dir(settings, tmp_path):
+    """Uploads kept between a dry run and its real run go to this test's own var/."""
+    settings.VAR_DIR = tmp_path / "var"
 
 
 @pytest.fixture(autouse=True)
@@ -101,35 +112,101 @@ def test_a_job_is_visible_only_to_whoever_started_it(world, login, tmp_path):
     assert other.get(location + "progress/").status_code == 404
 
 
-def test_progress_fragment_polls_until_done(world, login):
+def _run_of(client, response):
+    token = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    return JobRun.objects.get(key=f"residents.import:{token}")
+
+
+def test_progress_fragment_polls_the_job_run_until_done(world, login, tmp_path):
     client = login(world.worker_a)
-    job = import_jobs.new_job(user=world.worker_a, upload_path="/nonexistent", filename="big.xlsx", area=world.compound_a,
-                              options={"dry_run": False, "strict": False, "create_missing": False})
-    state = import_jobs.get(job, world.worker_a)
-    state.update(state="running", phase="write", done=250, total=1000)
-    import_jobs._save(job, state)
-    fragment = client.get(reverse("residents:import_progress", kwargs={"job": job}))
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(1006))])
+    response = upload(client, path, world.compound_a)
+    run = _run_of(client, response)
+    # Progress lives in the run (every web worker reads it), written by the worker.
+    JobRun.objects.filter(pk=run.pk).update(state="running", phase="write", progress_done=250, progress_total=1000,
+                                            heartbeat_at=timezone.now(), result={})
+    token = run.params["token"]
+    fragment = client.get(reverse("residents:import_progress", kwargs={"job": token}))
     html = fragment.content.decode()
     assert fragment.status_code == 200 and 'hx-trigger="every 1s"' in html and 'value="25"' in html and "250 / 1000" in html
-    page = client.get(reverse("residents:import_result", kwargs={"job": job})).content.decode()
+    page = client.get(reverse("residents:import_result", kwargs={"job": token})).content.decode()
     assert "import-progress" in page
-    state.update(state="done", result={"rejected": "", "problems": [], "problem_count": 0, "rows": 0}, summary="ok", dry_run=False)
-    import_jobs._save(job, state)
-    done = client.get(reverse("residents:import_progress", kwargs={"job": job}))
+    JobRun.objects.filter(pk=run.pk).update(state="done")
+    done = client.get(reverse("residents:import_progress", kwargs={"job": token}))
     assert done.status_code == 204 and done["HX-Refresh"] == "true"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_large_upload_runs_in_the_background(world, login, tmp_path, settings):
-    settings.IMPORT_INLINE_MAX_BYTES = 0  # every upload goes to a thread
+def test_a_run_whose_worker_is_gone_says_it_did_not_finish(world, login, tmp_path, settings):
+    client = login(world.worker_a)
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", pid(1007))])
+    response = upload(client, path, world.compound_a)
+    run = _run_of(client, response)
+    settings.JOB_STALE_SECONDS = 60
+    JobRun.objects.filter(pk=run.pk).update(state="running", worker="elsewhere:1",
+                                            heartbeat_at=timezone.now() - datetime.timedelta(minutes=5))
+    html = follow_result(client, response).content.decode()
+    assert "did not finish" in html and "nothing was saved" in html and "import-progress" not in html
+    assert client.get(response["Location"] + "progress/").status_code == 204
+
+
+def test_the_job_runs_on_the_queue_and_the_result_is_an_inbox_item(world, login, tmp_path):
     client = login(world.worker_a)
     path = write_xlsx(tmp_path / "l.xlsx", [row(f"人{i}", pid(1100 + i)) for i in range(30)])
     response = upload(client, path, world.compound_a, mode="real")
-    job = response["Location"].rstrip("/").rsplit("/", 1)[-1]
-    import_jobs.join(job, timeout=60)
+    run = _run_of(client, response)
+    assert run.state == "done" and run.actor == world.worker_a and run.name == "residents.import"
+    assert run.progress_total == 30 and run.progress_done == 30
     html = follow_result(client, response).content.decode()
     assert "Imported: 30 created" in html
     assert Resident.objects.filter(name__startswith="人").count() == 30
+    alert = Alert.objects.get(kind="residents.import_done")
+    assert alert.assignee == world.worker_a and alert.area_path == world.compound_a.path
+    with translation.override("en"):
+        assert alert.text() == "Import of l.xlsx: 30 created, 0 updated, 0 rows skipped."
+    with translation.override("zh-hans"):
+        assert "l.xlsx" in alert.text() and "Import of" not in alert.text()
+    assert alert.target_url() == response["Location"]
+    # The real run's upload is gone.
+    assert not run.params["upload"] or not (import_jobs.upload_dir() / run.params["upload"]).exists()
+
+
+def test_the_upload_is_kept_encrypted_and_private_then_deleted(world, login, tmp_path):
+    client = login(world.worker_a)
+    number = pid(1301)
+    path = write_xlsx(tmp_path / "l.xlsx", [row("赵一", number, phone="13912345601"), row("钱二", "12345")])
+    response = upload(client, path, world.compound_a)
+    run = _run_of(client, response)
+    stored = import_jobs.upload_dir() / run.params["upload"]
+    assert stored.exists() and stored.stat().st_mode & 0o777 == 0o600
+    assert import_jobs.upload_dir().stat().st_mode & 0o777 == 0o700
+    blob = stored.read_bytes()
+    assert blob != path.read_bytes() and b"PK" not in blob[:4]
+    # No personal value in the run's params, result, progress or error.
+    text = json.dumps([run.params, run.result, run.error], ensure_ascii=False)
+    assert number not in text and "13912345601" not in text
+    # A problem names the row and column and shows the cell masked.
+    problem = next(p for p in run.result["result"]["problems"] if p["row"] == 3)
+    assert problem["value"] == "*****" and "身份证号" in problem["column"]
+    confirm = reverse("residents:import_confirm", kwargs={"job": run.params["token"]})
+    follow_result(client, client.post(confirm))
+    assert not stored.exists()
+
+
+def test_old_uploads_are_swept(world, tmp_path):
+    class Upload:
+        def chunks(self):
+            yield b"PK\x03\x04 ledger"
+
+    old, new = import_jobs.store_upload(Upload()), import_jobs.store_upload(Upload())
+    stamp = time.time() - 2 * 24 * 3600
+    os.utime(import_jobs.upload_dir() / old, (stamp, stamp))
+    from frontline.core.access import system_actor
+    from frontline.residents.tasks import sweep_import_uploads
+
+    run = sweep_import_uploads.enqueue(actor=system_actor("test"))
+    assert run.state == "done" and run.result["removed"] >= 1
+    assert not (import_jobs.upload_dir() / old).exists() and (import_jobs.upload_dir() / new).exists()
+    import_jobs.delete_upload(new)
 
 
 def test_template_download(world, login):
@@ -178,21 +255,17 @@ def test_result_page_speaks_chinese_by_default(world, client, tmp_path, settings
     assert re.search(r'data-row="3".*?楼栋.*?没有楼栋“9号楼”', html, re.S)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_background_import_speaks_the_language_of_the_page_that_started_it(world, login, tmp_path, settings):
-    """The thread has no request: it must use the uploader's language, not the server default."""
+def test_the_import_job_speaks_the_language_of_the_page_that_started_it(world, login, tmp_path, settings):
+    """The worker has no request: it must use the uploader's language, not the server default."""
     from tests.factories import make_id_number
 
-    settings.IMPORT_INLINE_MAX_BYTES = 0  # every upload goes to a thread
-    assert settings.LANGUAGE_CODE == "en"  # the thread's default, unlike the page's
+    assert settings.LANGUAGE_CODE == "en"  # the worker's default, unlike the page's
     client = login(world.worker_a)
     unknown_county = make_id_number(seq=1501, area="990101")
     path = write_xlsx(tmp_path / "l.xlsx", [row("孙三", unknown_county)])
     with open(path, "rb") as fh:
         response = client.post(reverse("residents:import"), {"file": fh, "area": world.compound_a.pk, "mode": "dry"},
                                HTTP_ACCEPT_LANGUAGE="zh-hans")
-    job = response["Location"].rstrip("/").rsplit("/", 1)[-1]
-    import_jobs.join(job, timeout=60)
     html = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "地区码 990101 不在已知区县列表中" in html
     assert "is not in the list of known counties" not in html

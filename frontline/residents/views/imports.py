@@ -1,17 +1,13 @@
 """Pages: import a ledger (upload, progress, result), download the template, export."""
 
-import os
 import tempfile
-import uuid
 
-from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView
 
-from frontline.core.imports import read_upload
 from frontline.core.views import ActionRequiredMixin
 
 from .. import import_jobs
@@ -30,22 +26,21 @@ class ImportView(ActionRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def form_valid(self, form):
-        import_jobs.sweep_old_uploads()
         upload = form.cleaned_data["file"]
-        path = read_upload(upload, import_jobs.upload_dir() / f"{uuid.uuid4().hex}.upload")
+        stored = import_jobs.store_upload(upload)  # encrypted, 0600
         options = {
             "dry_run": form.cleaned_data["mode"] != "real",
             "strict": form.cleaned_data["strict"],
             "create_missing": form.cleaned_data["create_missing"],
         }
-        job_id = import_jobs.new_job(user=self.request.user, upload_path=path, filename=upload.name,
-                                     area=form.cleaned_data["area"], options=options)
-        import_jobs.start(job_id, user=self.request.user, background=upload.size > settings.IMPORT_INLINE_MAX_BYTES)
-        return redirect("residents:import_result", job=job_id)
+        token = import_jobs.start(user=self.request.user, upload=stored, filename=upload.name,
+                                  area=form.cleaned_data["area"], options=options)
+        return redirect("residents:import_result", job=token)
 
 
 class ImportResultView(ActionRequiredMixin, View):
-    """The job's page: progress while it runs (polled with htmx), then the result and every problem."""
+    """The job's page: progress while it runs (polled with htmx; read from the job's run, which
+    every web worker sees), then the result and every problem."""
 
     required_action = "import"
 
@@ -76,20 +71,10 @@ class ImportConfirmView(ActionRequiredMixin, View):
     required_action = "import"
 
     def post(self, request, job):
-        new_id = import_jobs.confirm(job, user=request.user)
-        if new_id is None:
+        new_token = import_jobs.confirm(job, user=request.user)
+        if new_token is None:
             raise Http404
-        state = import_jobs.get(new_id, request.user)
-        size = _size(state["upload"])
-        import_jobs.start(new_id, user=request.user, background=size > settings.IMPORT_INLINE_MAX_BYTES)
-        return redirect("residents:import_result", job=new_id)
-
-
-def _size(path):
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
+        return redirect("residents:import_result", job=new_token)
 
 
 def _context(state):
