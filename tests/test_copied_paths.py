@@ -81,12 +81,27 @@ class Records:
             "screening.retestitem": RetestItem.objects.create(tube=site_tube, sample=site_sample, household=h,
                                                               area_path=home),
         }
+        self._other_apps(r, home)
         # A home-sampling tube and its sample have no site: they belong to the resident's area.
         self.home = {"screening.tube": home_tube, "screening.sample": home_sample}
         self.history = {"core.auditentry": AuditEntry.objects.get(model="residents.resident", object_id=str(r.pk),
                                                                   action="create")}
         built = set(self.site_bound) | set(self.resident_bound) | set(self.history)
         assert built == {c.model.lower() for c in copied_paths()}, "a registered copy has no record in this test"
+
+    def _other_apps(self, r, home):
+        """Copies declared by apps built beside this one (each added here when it lands)."""
+        import datetime
+
+        from django.utils import timezone
+
+        try:
+            case_model = apps.get_model("isolation", "IsolationCase")
+        except LookupError:
+            return
+        now = timezone.now()
+        self.resident_bound["isolation.isolationcase"] = case_model.objects.create(
+            resident=r, reason="close_contact", start=now, planned_end=now + datetime.timedelta(days=7), area_path=home)
 
     def everything(self):
         rows = [*self.site_bound.items(), *self.resident_bound.items(), *self.home.items(), *self.history.items()]
