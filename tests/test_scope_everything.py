@@ -70,8 +70,9 @@ SEGMENT_MODELS = {
     "bags": "screening.Bag",
     "rounds": "screening.Round",
     "tokens": None,  # one's own device tokens: reach is by user, not by area
+    "jobs": None,  # a scheduled job's name: the jobs pages are for superusers, no area
 }
-GENERIC_PARAMS = {"pk", "id", "barcode"}
+GENERIC_PARAMS = {"pk", "id", "barcode", "name"}
 # Keys that are not database ids: the field they look up.
 LOOKUP_FIELDS = {"screening.Tube": "barcode", "screening.Bag": "barcode"}
 # Parameters that are secrets or names of the user's own things: only "not there" is tried.
