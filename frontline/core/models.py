@@ -107,6 +107,10 @@ class Alert(models.Model):
         indexes = [
             # The inbox and its badge: open alerts of a subtree (one range on area_path), by kind.
             models.Index(fields=["area_path", "kind"], condition=Q(resolved_at__isnull=True), name="alert_open_area"),
+            # The navigation's badge (core.work): unacknowledged open alerts of a subtree, counted
+            # from the index alone (assignee included: "unassigned or mine").
+            models.Index(fields=["area_path", "kind", "assignee"],
+                         condition=Q(resolved_at__isnull=True, acknowledged_at__isnull=True), name="alert_unacked_area"),
             models.Index(fields=["target_type", "target_id"], name="alert_target"),
             models.Index(fields=["kind", "-created_at"], name="alert_kind_created"),
         ]
