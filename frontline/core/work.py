@@ -177,6 +177,7 @@ class AlertSource(WorkSource):
                 after |= Q(rank=rank, created_at=moment, id__lt=ref)
             alerts = alerts.filter(Q(rank__lte=rank) & after)
         rows = list(alerts.select_related("target_type").order_by("-rank", "-created_at", "-id")[:limit])
+        load_targets(rows)
         return [alert_item(alert) for alert in rows]
 
     def counts(self, user, *, area_path=None):
@@ -184,6 +185,28 @@ class AlertSource(WorkSource):
 
     def badge(self, user):
         return self.queryset(user).filter(acknowledged_at__isnull=True).count()
+
+
+def load_targets(alerts) -> None:
+    """Read the records the alerts point to, one query per kind of record (not one per alert);
+    a record that is gone stays None ("record removed")."""
+    wanted: dict = {}
+    for alert in alerts:
+        if alert.target_type_id is not None and alert.target_id and "_target" not in alert.__dict__:
+            wanted.setdefault(alert.target_type, []).append(alert)
+    for content_type, group in wanted.items():
+        model = content_type.model_class()
+        found = {}
+        if model is not None:
+            ids = set()
+            for alert in group:
+                try:
+                    ids.add(model._meta.pk.to_python(alert.target_id))
+                except Exception:  # noqa: BLE001  (an id that no longer fits the model: removed)
+                    pass
+            found = {str(pk): obj for pk, obj in model._default_manager.in_bulk(list(ids)).items()}
+        for alert in group:
+            alert.__dict__["_target"] = found.get(alert.target_id)
 
 
 def alert_item(alert: Alert) -> WorkItem:
@@ -251,4 +274,4 @@ def badge_count(user) -> int:
 
 
 __all__ = ["ALERTS", "AlertSource", "FunctionSource", "WorkItem", "WorkSource", "alert_item", "badge_count", "counts",
-           "kinds", "page", "parse_cursor", "sources"]
+           "kinds", "load_targets", "page", "parse_cursor", "sources"]

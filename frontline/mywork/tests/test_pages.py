@@ -102,7 +102,8 @@ def test_dashboard_alerts_panel_reads_the_same_inbox(world, login):
 
 def test_page_query_count_is_flat(world, login, django_assert_max_num_queries):
     for i in range(40):
-        alert(world.unit_a, f"HS{i:02d}")
+        target = area(f"楼{i}", "building", world.compound_a) if i % 2 else None
+        alert(world.unit_a, f"HS{i:02d}", target=target)
     client = login(world.worker_a)
     with django_assert_max_num_queries(14):
         client.get(INBOX)
