@@ -2,7 +2,7 @@ import datetime
 
 from ninja import Field
 
-from frontline.core.apikit import BodySchema, Out, PageMeta, text
+from frontline.core.apikit import BodySchema, Out, PageMeta, name_text
 
 
 class WorkItemOut(Out):
@@ -35,7 +35,7 @@ class WorkPage(PageMeta):
 
 
 class ResolveIn(BodySchema):
-    reason: text(300, min_length=1) = Field(description="How it was settled (required).")
+    reason: name_text(300) = Field(description="How it was settled (required, at least one visible character).")
 
 
 class WorkActionOut(Out):
