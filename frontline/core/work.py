@@ -176,9 +176,14 @@ class AlertSource(WorkSource):
             elif self.code == source:
                 after |= Q(rank=rank, created_at=moment, id__lt=ref)
             alerts = alerts.filter(Q(rank__lte=rank) & after)
-        rows = list(alerts.select_related("target_type").order_by("-rank", "-created_at", "-id")[:limit])
+        # Ids first, from the inbox index alone (alert_open_inbox), then those rows: the sort
+        # never reads the table for alerts that do not make the page.
+        ids = list(alerts.order_by("-rank", "-created_at", "-id").values_list("id", flat=True)[:limit])
+        found = Alert.objects.select_related("target_type").in_bulk(ids) if ids else {}
+        rows = [found[pk] for pk in ids if pk in found]
         load_targets(rows)
-        return [alert_item(alert) for alert in rows]
+        links: dict = {}
+        return [alert_item(alert, links) for alert in rows]
 
     def counts(self, user, *, area_path=None):
         return self._filtered(user, area_path=area_path).by_kind()
@@ -209,14 +214,33 @@ def load_targets(alerts) -> None:
             alert.__dict__["_target"] = found.get(alert.target_id)
 
 
-def alert_item(alert: Alert) -> WorkItem:
+def _static_link(kind) -> bool:
+    """The kind opens one page (a URL name), the same for all its alerts."""
+    return bool(kind and kind.link and "." not in kind.link.partition(":")[0])
+
+
+def alert_item(alert: Alert, links: dict | None = None) -> WorkItem:
+    """The alert as a work item. ``links`` caches, for one page, the URL and label of each kind
+    whose link is one page (reversed once, not once per alert)."""
+    from .registry import alert_kinds
+
     removed = alert.target_removed
-    try:
-        url = "" if removed else alert.target_url()
-    except Exception:  # noqa: BLE001  (a broken link must not break the inbox)
+    kind = alert_kinds().get(alert.kind)
+    cache = links if links is not None and _static_link(kind) else None
+    if cache is not None and alert.kind in cache:
+        url, label = cache[alert.kind]
+    else:
+        try:
+            url = "" if removed and not _static_link(kind) else alert.target_url()
+        except Exception:  # noqa: BLE001  (a broken link must not break the inbox)
+            url = ""
+        label = alert.kind_label()
+        if cache is not None:
+            cache[alert.kind] = (url, label)
+    if removed:
         url = ""
     return WorkItem(
-        source="alert", ref=alert.pk, kind=alert.kind, label=alert.kind_label(), text=alert.text(),
+        source="alert", ref=alert.pk, kind=alert.kind, label=label, text=alert.text(),
         severity=alert.severity, area_path=alert.area_path, created_at=alert.created_at, url=url, due=alert.due,
         removed=removed, acknowledged=alert.acknowledged_at is not None,
         actions=("resolve",) if alert.acknowledged_at else ("ack", "resolve"),
