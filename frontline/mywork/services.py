@@ -14,7 +14,7 @@ from frontline.core import alerts, work
 from frontline.core.models import Alert
 from frontline.core.scoping import get_scoped_or_404
 
-PAGE_SIZE = 30
+PAGE_SIZE = 20  # cards on a phone; the API's page is its own `limit`
 FILTER_AREA_KINDS = ("district", "street", "community", "compound", "building")
 
 
