@@ -116,3 +116,14 @@ def test_cursor_round_trip(world):
     assert work.parse_cursor(item.cursor) == item.sort_key
     with pytest.raises(ValueError):
         work.parse_cursor("1.2.x;drop.3")
+
+
+def test_the_badge_is_one_query(world, django_assert_num_queries):
+    alert(world.unit_a, "a1")
+    alert(world.unit_a, "a2", kind="screening.positive_pool")
+    user = fresh(world.worker_a)
+    user.scope_paths("view")  # the request has read the roles already (the navigation needs them)
+    with django_assert_num_queries(1) as captured:
+        assert work.badge_count(user) == 2
+    sql = captured.captured_queries[0]["sql"]
+    assert "COUNT(*)" in sql and '"acknowledged_at" IS NULL' in sql
