@@ -25,6 +25,10 @@ def test_acknowledge_on_a_phone_drops_the_badge(logged_in_page, live_server, wor
     page = logged_in_page(world.worker_a)
     badge = page.locator("[data-work-badge]")
     expect(badge).to_have_text("3")
+    # The dashboard's alerts panel is the same inbox.
+    expect(page.locator(".work-panel [data-work-item]")).to_have_count(3)
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, "dashboard-mywork-360.png"), full_page=True)
     badge.click()
     expect(page.locator("h1")).to_contain_text("我的待办")
     cards = page.locator("[data-work-item]")
