@@ -44,6 +44,13 @@ def inbox(user, *, kinds=None, area: Area | None = None, cursor=None, limit=PAGE
     }
 
 
+def item_of(alert: Alert):
+    """One alert as the inbox shows it (with its area's name)."""
+    item = work.alert_item(alert)
+    name = Area.objects.filter(path=item.area_path).values_list("name", flat=True).first() or ""
+    return replace(item, area_name=name)
+
+
 def visible_alert(user, alert_id) -> Alert:
     return get_scoped_or_404(Alert.objects.for_person(user), user, pk=alert_id)
 

@@ -3,8 +3,9 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -53,13 +54,24 @@ class InboxView(LoginRequiredMixin, TemplateView):
 
 
 class AcknowledgeView(LoginRequiredMixin, View):
+    """One tap: with htmx the card is replaced in place and the navigation's badge updated
+    (out of band); without JavaScript the form posts and the inbox is shown again."""
+
     def post(self, request, alert_id):
         alert = services.visible_alert(request.user, alert_id)
         try:
-            services.acknowledge(alert, actor=request.user)
+            alert = services.acknowledge(alert, actor=request.user)
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            if request.htmx:
+                return HttpResponse(status=204, headers={"HX-Refresh": "true"})
         else:
+            if request.htmx:
+                context = {"item": services.item_of(alert), "here": _back(request)}
+                card = render_to_string("mywork/_item.html", context, request)
+                badge = render_to_string("core/_badge.html", {"count": work.badge_count(request.user), "oob": True},
+                                         request)
+                return HttpResponse(card + badge)
             messages.success(request, _("Acknowledged: %(what)s") % {"what": alert.kind_label()})
         return redirect(_back(request))
 

@@ -38,16 +38,24 @@ def test_acknowledge_on_a_phone_drops_the_badge(logged_in_page, live_server, wor
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, "mywork-360.png"), full_page=True)
-    cards.first.locator("[data-ack]").click()
+    cards.first.locator("[data-ack]").click()  # htmx: the card is replaced in place, the badge swapped
     expect(page.locator("[data-work-badge]")).to_have_text("2")
-    expect(page.locator(".messages")).to_contain_text("已知悉")
-    expect(page.locator("[data-work-item]").first).to_contain_text("已知悉")
+    expect(cards.first.locator(".status")).to_have_text("已知悉")
+    expect(cards.first.locator("[data-ack]")).to_have_count(0)
+    page.reload()  # and it holds on the server
+    expect(page.locator("[data-work-badge]")).to_have_text("2")
+    expect(page.locator("[data-work-item]").first.locator("[data-ack]")).to_have_count(0)
     # Resolve the second one with a reason, in the card itself.
     second = page.locator("[data-work-item]").nth(1)
     second.locator("summary").click()
     second.locator("textarea[name=reason]").fill("已电话复核，结果一致")
     second.locator("form button[type=submit]").last.click()
     expect(page.locator("[data-work-item]")).to_have_count(2)
+    expect(page.locator(".messages")).to_contain_text("已办结")
     expect(page.locator("[data-work-badge]")).to_have_text("1")
+    # The last one acknowledged: the badge is gone, the item stays until it is resolved.
+    page.locator("[data-work-item]").nth(1).locator("[data-ack]").click()
+    expect(page.locator("[data-work-badge]")).to_be_hidden()
+    expect(page.locator("[data-work-item]")).to_have_count(2)
     if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, "mywork-360-after.png"), full_page=True)

@@ -49,6 +49,17 @@ def test_badge_on_every_page_drops_on_acknowledge(world, login):
     assert response["Location"] == INBOX
 
 
+def test_acknowledge_with_htmx_swaps_the_card_and_the_badge(world, login):
+    first = alert(world.unit_a, "HS01")
+    client = login(world.worker_a)
+    response = client.post(reverse("mywork:ack", args=[first.pk]), {"next": INBOX}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200 and 'data-work-item="alert-' in html and "data-ack" not in html
+    assert 'id="work-badge"' in html and 'hx-swap-oob="true"' in html and "hidden" in html
+    item = alert(world.unit_b, "HS02")
+    assert client.post(reverse("mywork:ack", args=[item.pk]), headers={"HX-Request": "true"}).status_code == 404
+
+
 def test_resolve_needs_a_reason(world, login):
     item = alert(world.unit_a, "HS01")
     client = login(world.worker_a)
