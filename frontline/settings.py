@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "frontline.residents",
     "frontline.screening",
     "frontline.checkpoints",
+    "frontline.mywork",
     "frontline.demo",
 ]
 

@@ -70,6 +70,7 @@ SEGMENT_MODELS = {
     "bags": "screening.Bag",
     "rounds": "screening.Round",
     "tokens": None,  # one's own device tokens: reach is by user, not by area
+    "work": "core.Alert",  # /me/work/{id}: an item of the inbox
     "jobs": None,  # a scheduled job's name: the jobs pages are for superusers, no area
 }
 GENERIC_PARAMS = {"pk", "id", "barcode", "name"}

@@ -12,6 +12,8 @@ class CoreConfig(FrontlineApp):
     label = "core"
     verbose_name = _("Frontline core")
     order = 0
+    # The inbox is the first source of "my work" (core/work.py); apps add theirs the same way.
+    work_sources = ("frontline.core.work:ALERTS",)
     alert_kinds = (
         # Only superusers see alerts with no area (""): the people who run the system.
         AlertKind("core.job_failed", _("scheduled job failed"), action="manage", severity="urgent", notify=True),

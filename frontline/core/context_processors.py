@@ -1,5 +1,6 @@
 """The main navigation, filtered by what the user may do: each app declares its entries
-(``FrontlineApp.nav``)."""
+(``FrontlineApp.nav``). An entry marked ``badge`` shows the count of the user's open work items
+(``core.work.badge_count``: every app's work sources, one indexed query for the alerts)."""
 
 from django.urls import reverse
 
@@ -11,7 +12,15 @@ def nav(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = []
+    badge = None
     for entry in nav_entries():
         if user.has_action(entry.action):
-            items.append({"url": reverse(entry.url_name), "label": entry.label, "name": entry.url_name})
-    return {"nav_items": items}
+            item = {"url": reverse(entry.url_name), "label": entry.label, "name": entry.url_name}
+            if entry.badge:
+                if badge is None:
+                    from .work import badge_count
+
+                    badge = badge_count(user)
+                item["badge"] = badge
+            items.append(item)
+    return {"nav_items": items, "work_badge": badge}

@@ -105,8 +105,15 @@ class Alert(models.Model):
                                    name="alert_severity_known"),
         ]
         indexes = [
-            # The inbox and its badge: open alerts of a subtree (one range on area_path), by kind.
-            models.Index(fields=["area_path", "kind"], condition=Q(resolved_at__isnull=True), name="alert_open_area"),
+            # The inbox (my work): open alerts of a subtree (one range on area_path) by kind, with
+            # what a page and the counts by kind read (assignee, rank, created, id), so both are
+            # answered from the index alone; the page's rows are then read by id (core.work).
+            models.Index(fields=["area_path", "kind", "assignee", "rank", "created_at", "id"],
+                         condition=Q(resolved_at__isnull=True), name="alert_open_inbox"),
+            # The navigation's badge (core.work): unacknowledged open alerts of a subtree, counted
+            # from the index alone (assignee included: "unassigned or mine").
+            models.Index(fields=["area_path", "kind", "assignee"],
+                         condition=Q(resolved_at__isnull=True, acknowledged_at__isnull=True), name="alert_unacked_area"),
             models.Index(fields=["target_type", "target_id"], name="alert_target"),
             models.Index(fields=["kind", "-created_at"], name="alert_kind_created"),
         ]

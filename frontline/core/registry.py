@@ -28,6 +28,7 @@ class NavEntry:
     label: str
     action: str = "view"
     order: int = 100
+    badge: bool = False  # show the count of the user's open work items (``core.work.badge_count``)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class FrontlineApp(AppConfig):
                       ("isolated", "sealed", "open_request", ...), read by upper apps
     hooks             {hook name: "module:function"}: extension points of lower apps that this
                       app answers (a positive pool opening an incident); see ``HOOKS``
+    work_sources      "module:attribute" items for "my work": a ``core.work.WorkSource`` or a
+                      ``function(user) -> list[core.work.WorkItem]`` (see ``core/work.py``)
     order             where the app's contributions sort among the others
     """
 
@@ -117,6 +120,7 @@ class FrontlineApp(AppConfig):
     role_actions: dict[str, set[str] | frozenset[str]] = {}
     household_states: str | None = None
     hooks: dict[str, str] = {}
+    work_sources: tuple[str, ...] = ()
     order: int = 100
 
 
