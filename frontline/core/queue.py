@@ -277,8 +277,8 @@ def _side_connection():
         conn = connections.create_connection("default")
         conn.ensure_connection()
         if conn.vendor == "sqlite":
-            with conn.cursor() as cursor:  # never wait long behind the job's own write lock
-                cursor.execute("PRAGMA busy_timeout=200")
+            with conn.cursor() as cursor:  # never wait: skip this update, the next one comes soon
+                cursor.execute("PRAGMA busy_timeout=0")
         _side.connection = conn
     return conn
 
@@ -308,6 +308,9 @@ def progress(phase: str, done: int, total: int, *, force=False) -> bool:
         JobRun.objects.filter(pk=run.pk).update(phase=phase[:30], progress_done=done, progress_total=total,
                                                 heartbeat_at=stamp)
         return True
+    if connections["default"].vendor == "sqlite" and connections["default"].in_atomic_block:
+        # SQLite has one writer: the job's own transaction holds the file until it commits.
+        return False
     try:
         conn = _side_connection()
         with conn.cursor() as cursor:

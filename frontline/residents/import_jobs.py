@@ -205,6 +205,11 @@ def import_ledger_job(*, actor, job, token, upload, filename, area_id, area, dry
     pause = getattr(settings, "IMPORT_TEST_WRITE_PAUSE", 0)
 
     def progress(phase, done, total):
+        if phase == "read" and total and done >= total and not dry_run:
+            # Every row is checked: saving comes next, in one transaction (on SQLite nobody else
+            # may write while it lasts, progress included), so say so now.
+            queue.progress("write", 0, total, force=True)
+            return
         queue.progress(phase, done, total)
         if pause and phase == "write":
             time.sleep(pause)  # tests: a slowed import, to kill the worker in the middle of it

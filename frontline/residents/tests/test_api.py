@@ -92,7 +92,7 @@ def test_search_by_id_number_is_exact_and_scoped(world):
 
 def test_pages_follow_the_ledger_order_across_areas(world):
     for i, household in enumerate((world.household_c, world.household_a, world.household_b) * 2):
-        services.create_resident(household=household, name=f"住户{i}", id_number=make_id_number(seq=300 + i), actor=SYSTEM)
+        services.create_resident(household=household, name=f"住户{i}", id_number=make_id_number(seq=300 + i, area="610104"), actor=SYSTEM)
     client = token_client(world.street_officer)
     page = send(client, "get", "/residents?limit=2").json()
     seen = [i["id"] for i in page["items"]]
@@ -110,7 +110,7 @@ def test_a_malformed_cursor_is_422(world):
 
 def test_list_pages_with_a_next_link_and_optional_count(world):
     for i in range(5):
-        services.create_resident(household=world.household_a, name=f"居民{i}", id_number=make_id_number(seq=100 + i), actor=SYSTEM)
+        services.create_resident(household=world.household_a, name=f"居民{i}", id_number=make_id_number(seq=100 + i, area="610104"), actor=SYSTEM)
     client = token_client(world.worker_a)
     first = send(client, "get", "/residents?limit=4&count=true").json()
     assert first["count"] == 6 and len(first["items"]) == 4 and first["next_cursor"]
