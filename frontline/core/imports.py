@@ -73,6 +73,7 @@ class Column:
     en: str
     aliases: tuple = ()
     required: bool = False
+    instead: tuple = ()  # keys of columns that, when present, stand in for this required one
 
     def title(self) -> str:
         """The header to show the person, in the current language."""
@@ -119,11 +120,33 @@ def closest(text: str, candidates, *, normalise=normalise_header) -> str | None:
     return best
 
 
+_FORMULA_TEXT = re.compile(r'^=\s*"(.*)"$', re.DOTALL)
+_TEXT_MARKS = ("'", "\u2018", "\u2019", "`")
+
+
+def unwrap_text(text: str) -> str:
+    """What spreadsheet users type to keep a number as text, taken off: a leading apostrophe
+    (``'140802…``, literal in files WPS or other programs convert), a leading tab (CSV exports
+    that force text) and an ``="…"`` formula wrapper (Excel's CSV trick). Also surrounding spaces."""
+    text = text.strip()
+    if not text:
+        return text
+    match = _FORMULA_TEXT.match(text)
+    if match:
+        text = match.group(1).replace('""', '"').strip()
+    if text[:1] in _TEXT_MARKS:
+        text = text[1:].strip()
+    return text
+
+
 def cell_text(value, *, keep_spaces=False) -> str:
-    """A cell as the text a person meant: ``3.0`` → ``3``, full-width → half-width, spaces collapsed."""
+    """A cell as the text a person meant: ``3.0`` → ``3``, full-width → half-width, spaces collapsed,
+    a text marker (``'``, a leading tab, ``="…"``) taken off."""
     if value is None:
         return ""
     if type(value) is str:  # the common case first
+        if value[:1] in ("'", "=", "\t", " ", "\u2018", "\u2019", "`") or value[-1:] in (" ", "\t"):
+            value = unwrap_text(value)
         if keep_spaces:
             return value.strip()
         if value.isascii():
@@ -143,6 +166,10 @@ def cell_text(value, *, keep_spaces=False) -> str:
     if keep_spaces:
         return text.strip()
     return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+# Lines below (or above) the table that sign it off: "填表人：张三  联系电话：…", "合计 54 户".
+_FOOTER = re.compile(r"^\s*(填表人|制表人|填报人|审核人|审核|负责人|统计人|填表日期|制表日期|填报日期|合计|总计|小计|说明|注[:：])")
 
 
 # --- reading the file -------------------------------------------------------------------------
@@ -169,7 +196,17 @@ class Table:
                     continue
                 if not any(v not in (None, "") and str(v).strip() for v in values):
                     continue
-                yield number, {key: (values[i] if i < len(values) else None) for key, i in positions}
+                row = {key: (values[i] if i < len(values) else None) for key, i in positions}
+                filled = [v for k, v in row.items() if not k.startswith("_") and v not in (None, "") and str(v).strip()]
+                if not filled:
+                    # Only a serial number (templates come pre-numbered) or columns the import
+                    # ignores: a blank row of the form.
+                    continue
+                if len(filled) <= 2 and _FOOTER.match(cell_text(filled[0])):
+                    self.warnings.append(_("Row %(row)s looks like a signature or total line (“%(text)s”) and is ignored.") % {
+                        "row": number, "text": cell_text(filled[0])[:8]})
+                    continue
+                yield number, row
         except FileRejected:
             raise
         except Exception as exc:  # a damaged workbook fails deep inside the XML parser
@@ -545,7 +582,7 @@ def _map_header(texts, columns, lookup):
                 "text": text, "guess": all_names[guess].title()})
         else:
             warnings.append(_("The column “%(text)s” is not part of the ledger and is ignored.") % {"text": text})
-    missing = [c for c in columns if c.required and c.key not in positions]
+    missing = [c for c in columns if c.required and c.key not in positions and not any(k in positions for k in c.instead)]
     if missing and not problems:
         problems.append(_("Required columns are missing: %(names)s. The first row of the sheet must hold the column headers (download the template to see them).") % {
             "names": "、".join(c.title() for c in missing)})

@@ -145,6 +145,7 @@ def _run_job(job_id, job, user_id, request_id):
         result = import_ledger(
             upload, area=area, actor=user, dry_run=options["dry_run"], strict=options["strict"],
             create_missing=options["create_missing"], filename=job["filename"], progress=progress,
+            area_aliases=options.get("area_aliases"),
         )
         job.update(state="done", result=result.as_dict(max_problems=MAX_SHOWN_PROBLEMS),
                    summary=_summary(result), dry_run=result.dry_run)
@@ -166,8 +167,11 @@ def _summary(result) -> str:
     return describe(result)
 
 
-def confirm(job_id, *, user) -> str | None:
-    """Start the real run of a finished dry run, from the same file and options; returns the new job id."""
+def confirm(job_id, *, user, accepted=()) -> str | None:
+    """Start the real run of a finished dry run, from the same file and options; returns the new job id.
+
+    ``accepted``: the names of the dry run's area suggestions the person confirmed (for the whole
+    file); only names the dry run suggested count, mapped to the area it suggested."""
     job = get(job_id, user)
     if not job or job["state"] != "done" or not job.get("dry_run") or not job.get("upload"):
         return None
@@ -175,7 +179,9 @@ def confirm(job_id, *, user) -> str | None:
     if not upload.exists():
         return None
     area = Area.objects.get(pk=job["area_id"])
-    options = {**job["options"], "dry_run": False}
+    suggested = {s["name"]: s["area_id"] for s in (job.get("result") or {}).get("suggestions") or []}
+    aliases = {**(job["options"].get("area_aliases") or {}), **{n: suggested[n] for n in accepted if n in suggested}}
+    options = {**job["options"], "dry_run": False, "area_aliases": aliases}
     new_id = new_job(user=user, upload_path=upload, filename=job["filename"], area=area, options=options)
     job["upload"] = ""  # the file now belongs to the real run
     _save(job_id, job)

@@ -76,7 +76,7 @@ class ImportConfirmView(ActionRequiredMixin, View):
     required_action = "import"
 
     def post(self, request, job):
-        new_id = import_jobs.confirm(job, user=request.user)
+        new_id = import_jobs.confirm(job, user=request.user, accepted=request.POST.getlist("accept"))
         if new_id is None:
             raise Http404
         state = import_jobs.get(new_id, request.user)
@@ -100,7 +100,7 @@ def _context(state):
         "job": state, "result": result, "percent": percent,
         "more_problems": max((result.get("problem_count") or 0) - len(result.get("problems") or []), 0),
         "can_confirm": state["state"] == "done" and state.get("dry_run") and bool(state.get("upload"))
-                       and not result.get("rejected") and (result.get("created") or result.get("updated")),
+                       and not result.get("rejected") and bool(result.get("created") or result.get("updated") or result.get("suggestions")),
     }
 
 
