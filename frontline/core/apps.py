@@ -15,3 +15,10 @@ class CoreConfig(FrontlineApp):
         # Only superusers see alerts with no area (""): the people who run the system.
         AlertKind("core.job_failed", _("scheduled job failed"), action="manage", severity="urgent", notify=True),
     )
+
+    def ready(self):
+        super().ready()
+        from .text import install_form_validator
+
+        # Every form's text field refuses control characters (core/text.py says why).
+        install_form_validator()

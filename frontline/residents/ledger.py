@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from frontline.areas.models import PATH_CHUNK, Area
 from frontline.core import idnumber, personal, phones
+from frontline.core import text as text_rules
 from frontline.core.access import can, require
 from frontline.core.dbstats import refresh_statistics
 from frontline.core.imports import Column, FileRejected, Problem, cell_text, closest, open_table
@@ -294,6 +295,15 @@ class RowCleaner:
 
         text = {key: cell_text(raw.get(key)) for key in ("compound", "building", "unit", "room", "floor", "relation", "status", "tags")}
         fields = {}
+        # The one rule for text input (core/text.py): no control characters; notes may break
+        # lines. A tab or line break inside another cell is whitespace and collapses to a space
+        # (Excel shows it as one), a tab in the notes too.
+        for key, value in raw.items():
+            if isinstance(value, str) and key in BY_KEY:
+                shown = cell_text(value.replace("\t", " "), keep_spaces=True) if key == "notes" else cell_text(value)
+                message = text_rules.control_message(shown, multiline=(key == "notes"))
+                if message:
+                    problem(key, message)
 
         name = _CJK_SPACE.sub("", cell_text(raw.get("name")))
         if not name:
@@ -399,7 +409,7 @@ class RowCleaner:
                     "values": "、".join(unknown), "allowed": allowed})
             tags = tuple(tags)
 
-        notes = cell_text(raw.get("notes"), keep_spaces=True)
+        notes = cell_text(raw.get("notes"), keep_spaces=True).replace("\t", " ")
         if notes:
             fields["notes"] = notes
 
