@@ -45,10 +45,11 @@ _SCAN_CHUNK = 1 << 20
 class FileRejected(Exception):
     """The file as a whole cannot be imported; ``message`` says why, ``details`` list specifics."""
 
-    def __init__(self, message, details=()):
+    def __init__(self, message, details=(), *, code="bad_file"):
         super().__init__(str(message))
         self.message = str(message)
         self.details = [str(d) for d in details]
+        self.code = code  # bad_file, bad_header or too_many_rows
 
 
 @dataclass(slots=True)
@@ -256,7 +257,7 @@ def open_table(path, columns: list[Column], *, limit: int | None = None) -> Tabl
 def _too_many(count: int, limit: int) -> FileRejected:
     return FileRejected(
         _("The file has %(count)s rows; at most %(limit)s rows can be imported at once. Split it into smaller files.")
-        % {"count": f"{count:,}", "limit": f"{limit:,}"}
+        % {"count": f"{count:,}", "limit": f"{limit:,}"}, code="too_many_rows",
     )
 
 
@@ -589,7 +590,7 @@ def _map_header(texts, columns, lookup):
     elif missing:
         problems.append(_("Required columns are missing: %(names)s.") % {"names": "、".join(c.title() for c in missing)})
     if problems:
-        raise FileRejected(_("The header row does not match the ledger."), problems)
+        raise FileRejected(_("The header row does not match the ledger."), problems, code="bad_header")
     return positions, headers, warnings
 
 
