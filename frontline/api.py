@@ -10,7 +10,7 @@ and the rule that failed.
 import logging
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404
 from django.views.decorators.csrf import csrf_exempt
@@ -201,6 +201,13 @@ def _too_large(request, exc):
     from frontline.core.middleware import upload_limit
 
     return error(request, 413, "too_large", str(MESSAGES["too_large"]) % {"size": upload_limit()})
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request, exc):
+    # What Django answers 400 for (a malformed request).
+    log.warning("API request refused as suspicious: %s", type(exc).__name__)
+    return error(request, 400, "bad_request", MESSAGES["bad_request"])
 
 
 @api.exception_handler(OperationalError)

@@ -93,3 +93,17 @@ def test_an_unknown_endpoint_with_a_session_and_no_csrf_token_is_a_json_404(worl
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.worker_a)
     is_json_error(client.post(f"{API}/no-such-thing", "{}", content_type="application/json"), 404, "not_found")
+
+
+def test_a_suspicious_request_is_a_json_400(world, monkeypatch):
+    from django.core.exceptions import SuspiciousOperation
+
+    from frontline.residents import api as resident_api
+
+    def suspicious(*args, **kwargs):
+        raise SuspiciousOperation("forged")
+
+    monkeypatch.setattr(resident_api.services, "create_resident", suspicious)
+    client = quiet(token_client(world.worker_a))
+    response = client.post(f"{API}/residents", json.dumps(new_resident(world)), content_type="application/json")
+    is_json_error(response, 400, "bad_request")

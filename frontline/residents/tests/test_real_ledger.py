@@ -176,3 +176,16 @@ def test_the_page_asks_once_per_short_name_and_carries_the_answer_to_the_real_ru
     client.get(response["Location"])
     stored = {r.id_number: r.name for r in Resident.objects.all()}
     assert stored == ledger.valid
+
+
+def test_a_signature_line_in_a_data_column_is_noted_not_an_error(community, tmp_path):
+    from .ledger_files import pid, write_csv
+
+    path = write_csv(tmp_path / "s.csv", [
+        ["学苑小区", "1号楼", "1单元", "101", "张伟", "'" + pid(911)],
+        ["填表人：刘晓燕", "", "", "", "", ""],
+        ["合计：1人", "", "", "", "", ""],
+    ], header=["小区", "楼栋", "单元", "房号", "姓名", "身份证号"], encoding="gbk")
+    result = import_ledger(path, area=community, actor=SYSTEM, dry_run=False)
+    assert result.created == 1 and not result.problems
+    assert sum("signature" in w for w in result.warnings) == 2
