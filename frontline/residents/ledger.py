@@ -8,6 +8,13 @@ error for its row (a typo would otherwise found a new compound); a building or u
 exist is an error too, unless ``create_missing`` is set, in which case it is created (audited)
 inside the import's transaction. Households (房号 in a unit) are created as needed.
 
+Ledgers as people keep them: a compound written without the name of an area above it
+(畜牧局家属院 for 盐湖区畜牧局家属院) is a *suggestion*, one per distinct name, whose rows wait
+until the person confirms it once for the file (``area_aliases`` / ``accept_suggestions``); a
+building or unit written by its number (3, 3栋, 二单元) is the sibling with that number; a 住址
+column stands in for 小区/楼栋/单元/房号. Every column of a row is checked, and every message shows
+values masked (never a full ID number or phone, never the birth date inside an ID number).
+
 The import works in two phases over one streaming read of the file:
 
 1. **plan**: every row is cleaned and validated with the same rules as a single edit

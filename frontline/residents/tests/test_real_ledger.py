@@ -158,7 +158,6 @@ def test_the_page_asks_once_per_short_name_and_carries_the_answer_to_the_real_ru
 
     from tests.factories import UserFactory, grant
 
-    settings.LANGUAGE_CODE = "en"
     user = grant(UserFactory(username="office"), "community_secretary", community)
     client.force_login(user)
     ledger = ledger_generator.build(tmp_path / "l.xlsx", 90, bad=3)
@@ -169,6 +168,7 @@ def test_the_page_asks_once_per_short_name_and_carries_the_answer_to_the_real_ru
     # One checkbox per distinct short name, not one per row.
     boxes = re.findall(r'name="accept" value="([^"]+)"', page)
     assert sorted(boxes) == sorted(ledger.short_names)
+    assert "请确认小区名称" in page and "行，首行为第" in page  # the page in Chinese (the default)
     assert not PLAIN_ID.search(page) and not PLAIN_PHONE.search(page)
     confirm = re.search(r'action="([^"]+/confirm/)"', page).group(1)
     response = client.post(confirm, {"accept": boxes})
