@@ -167,11 +167,12 @@ def _summary(result) -> str:
     return describe(result)
 
 
-def confirm(job_id, *, user, accepted=()) -> str | None:
+def confirm(job_id, *, user, accepted=(), dry_run=False) -> str | None:
     """Start the real run of a finished dry run, from the same file and options; returns the new job id.
 
     ``accepted``: the names of the dry run's area suggestions the person confirmed (for the whole
-    file); only names the dry run suggested count, mapped to the area it suggested."""
+    file); only names the dry run suggested count, mapped to the area it suggested. ``dry_run``:
+    check the file again with those names instead (the new dry run can be confirmed in turn)."""
     job = get(job_id, user)
     if not job or job["state"] != "done" or not job.get("dry_run") or not job.get("upload"):
         return None
@@ -181,7 +182,7 @@ def confirm(job_id, *, user, accepted=()) -> str | None:
     area = Area.objects.get(pk=job["area_id"])
     suggested = {s["name"]: s["area_id"] for s in (job.get("result") or {}).get("suggestions") or []}
     aliases = {**(job["options"].get("area_aliases") or {}), **{n: suggested[n] for n in accepted if n in suggested}}
-    options = {**job["options"], "dry_run": False, "area_aliases": aliases}
+    options = {**job["options"], "dry_run": dry_run, "area_aliases": aliases}
     new_id = new_job(user=user, upload_path=upload, filename=job["filename"], area=area, options=options)
     job["upload"] = ""  # the file now belongs to the real run
     _save(job_id, job)

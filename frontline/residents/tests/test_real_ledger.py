@@ -171,7 +171,14 @@ def test_the_page_asks_once_per_short_name_and_carries_the_answer_to_the_real_ru
     assert "请确认小区名称" in page and "行，首行为第" in page  # the page in Chinese (the default)
     assert not PLAIN_ID.search(page) and not PLAIN_PHONE.search(page)
     confirm = re.search(r'action="([^"]+/confirm/)"', page).group(1)
-    response = client.post(confirm, {"accept": boxes})
+    # "Check again" with both names ticked: a new dry run that holds nothing back.
+    response = client.post(confirm, {"accept": boxes, "mode": "dry"})
+    assert response.status_code == 302
+    again = client.get(response["Location"])
+    assert again.context["result"]["held"] == 0 and not again.context["result"]["suggestions"]
+    assert again.context["result"]["created"] == len(ledger.valid) and Resident.objects.count() == 0
+    confirm = re.search(r'action="([^"]+/confirm/)"', again.content.decode()).group(1)
+    response = client.post(confirm)  # the names confirmed before are carried along
     assert response.status_code == 302
     client.get(response["Location"])
     stored = {r.id_number: r.name for r in Resident.objects.all()}

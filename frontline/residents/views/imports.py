@@ -76,7 +76,8 @@ class ImportConfirmView(ActionRequiredMixin, View):
     required_action = "import"
 
     def post(self, request, job):
-        new_id = import_jobs.confirm(job, user=request.user, accepted=request.POST.getlist("accept"))
+        new_id = import_jobs.confirm(job, user=request.user, accepted=request.POST.getlist("accept"),
+                                     dry_run=request.POST.get("mode") == "dry")
         if new_id is None:
             raise Http404
         state = import_jobs.get(new_id, request.user)
