@@ -10,9 +10,10 @@ and the rule that failed.
 import logging
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DataError, IntegrityError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation, ValidationError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -20,6 +21,7 @@ from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 from ninja.utils import check_csrf
 
 from frontline.accounts.models import DeviceToken
+from frontline.core import text as text_rules
 from frontline.core.apikit import ERRORS, MESSAGES, Conflict, CsrfFailed, ErrorOut  # noqa: F401  (re-exported)
 
 log = logging.getLogger(__name__)
@@ -74,7 +76,32 @@ class SessionAuth(APIKeyCookie):
 
 AUTH = [DeviceTokenAuth(), DeviceTokenHeader(), SessionAuth()]
 
-api = NinjaAPI(
+
+class FrontlineAPI(NinjaAPI):
+    """ninja's API, saying what a schema pattern refused when it refused a control character
+    ("contains a control character (U+0001, character 2)…", rule ``control_character``) instead
+    of "String should match pattern '^[^\\x00-…'". ninja drops each error's input before the
+    handler sees it, so this is done where the input is still there."""
+
+    def on_exception(self, request, exc):
+        # An error raised during a write: its transaction rolls back (ApiTransactionMiddleware),
+        # whatever status the handler answers.
+        request._api_failed = True
+        return super().on_exception(request, exc)
+
+    def validation_error_from_error_contexts(self, error_contexts):
+        exc = super().validation_error_from_error_contexts(error_contexts)
+        inputs = [err.get("input") for context in error_contexts for err in context.pydantic_validation_error.errors(include_url=False)]
+        for err, value in zip(exc.errors, inputs, strict=False):
+            if err.get("type") == "string_pattern_mismatch" and isinstance(value, str):
+                loc = [str(p) for p in err.get("loc", ())]
+                control = text_rules.control_message(value, multiline=bool(loc) and loc[-1] in text_rules.MULTILINE_FIELDS)
+                if control:
+                    err["type"], err["msg"] = "control_character", str(control)
+        return exc
+
+
+api = FrontlineAPI(
     title="Frontline API",
     version="1",
     description=(
@@ -169,6 +196,36 @@ def _integrity_error(request, exc):
     return error(request, 409, "conflict", MESSAGES["conflict"])
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request, exc):
+    from frontline.core.middleware import upload_limit
+
+    return error(request, 413, "too_large", str(MESSAGES["too_large"]) % {"size": upload_limit()})
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request, exc):
+    # What Django answers 400 for (a malformed request).
+    log.warning("API request refused as suspicious: %s", type(exc).__name__)
+    return error(request, 400, "bad_request", MESSAGES["bad_request"])
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_unavailable(request, exc):
+    # The database is gone (restarting, disk full, network): the write's transaction is lost.
+    log.error("API request failed: database unavailable (%s)", type(exc).__name__, exc_info=exc)
+    return error(request, 503, "unavailable", MESSAGES["unavailable"])
+
+
+@api.exception_handler(Exception)
+def _server_error(request, exc):
+    # Anything else: logged with its traceback as Django logs a 500, answered in JSON; the
+    # write's transaction rolls back (ApiTransactionMiddleware).
+    log.error("Internal Server Error: %s", request.path, exc_info=exc, extra={"status_code": 500, "request": request})
+    return error(request, 500, "server_error", MESSAGES["server_error"])
+
+
 @api.exception_handler(DataError)
 def _data_error(request, exc):
     # The database refused a value the schema let through (e.g. a number out of its range).
@@ -176,6 +233,7 @@ def _data_error(request, exc):
     return error(request, 422, "invalid", MESSAGES["out_of_range"])
 
 
+@csrf_exempt
 def unknown_endpoint(request, rest=""):
     """Any other URL under /api/v1/ answers a JSON 404, not the HTML page."""
     from django.http import JsonResponse

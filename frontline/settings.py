@@ -76,6 +76,8 @@ MIDDLEWARE = [
     # masks the CSRF token per response, which is what keeps compression from leaking it (BREACH).
     "django.middleware.gzip.GZipMiddleware",
     "frontline.core.middleware.RequestIdMiddleware",
+    # Every error under /api/ is JSON, also those Django's own middleware answer (core/middleware.py).
+    "frontline.core.middleware.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -85,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "frontline.core.middleware.ActorMiddleware",
+    # Last, so the transaction holds the operation and nothing else (core/middleware.py).
+    "frontline.core.middleware.ApiTransactionMiddleware",
 ]
 
 ROOT_URLCONF = "frontline.urls"

@@ -13,6 +13,7 @@ from ninja import Field, Router, Status
 from frontline.areas.models import Area
 from frontline.core.apikit import (
     ERRORS,
+    NO_NUL,
     BodyId,
     BodySchema,
     IdCursor,
@@ -61,12 +62,12 @@ class GrantIn(BodySchema):
     user: BodyId = Field(description="The user's id.")
     role: Role
     area: BodyId = Field(description="The area's id: the role reaches its whole subtree.")
-    reason: str = Field("", max_length=300, pattern=r"^[^\x00]*$")
+    reason: str = Field("", max_length=300, pattern=NO_NUL)
 
 
 class ChangeIn(BodySchema):
     role: Role
-    reason: str = Field("", max_length=300, pattern=r"^[^\x00]*$")
+    reason: str = Field("", max_length=300, pattern=NO_NUL)
 
 
 class RoleHistoryOut(Out):

@@ -87,13 +87,13 @@ class AreaIn(BodySchema):
     kind: Kind
     parent_id: OptionalId = Field(None, description="Required, except for an administrator creating a top-level area.")
     code: text(40) = ""
-    notes: text(2000) = ""
+    notes: text(2000, multiline=True) = ""
 
 
 class AreaPatch(BodySchema):
     name: name_text(100) | None = None
     code: text(40) | None = None
-    notes: text(2000) | None = None
+    notes: text(2000, multiline=True) | None = None
     parent_id: OptionalId = Field(None, description="Move the area (and its subtree) under this area.")
 
 

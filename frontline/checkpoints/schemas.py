@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator, StrictBool, StrictInt
 
-from frontline.core.apikit import BodySchema
+from frontline.core.apikit import NO_NUL, NOTES_PATTERN, BodySchema, LocalDateTime, LocalTime
 
 from .decisions import mask_name
 from .policy import rule_label
@@ -15,14 +15,12 @@ from .policy import rule_label
 Direction = Literal["in", "out"]
 HealthCode = Literal["", "green", "yellow", "red"]
 MAX_ID = 2**53
-# PostgreSQL text cannot hold NUL: refuse it in the schema, before any query.
-NO_NUL = r"^[^\x00]*$"
 
 
 _ISO_SHAPES = {
     datetime.datetime: (re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"), "2026-01-05T08:30:00+08:00"),
     datetime.date: (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "2026-01-05"),
-    datetime.time: (re.compile(r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"), "08:30"),
+    datetime.time: (re.compile(r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"), "08:30"),
 }
 
 
@@ -37,8 +35,9 @@ def _text_only(kind):
     return check
 
 
-IsoDateTime = Annotated[datetime.datetime, BeforeValidator(_text_only(datetime.datetime))]
-IsoTime = Annotated[datetime.time, BeforeValidator(_text_only(datetime.time))]
+# An offset is converted to local time (Asia/Shanghai), never dropped (core/apikit.py).
+IsoDateTime = Annotated[LocalDateTime, BeforeValidator(_text_only(datetime.datetime))]
+IsoTime = Annotated[LocalTime, BeforeValidator(_text_only(datetime.time))]
 IsoDate = Annotated[datetime.date, BeforeValidator(_text_only(datetime.date))]
 
 # The one input of the gate screen: a QR token, an ID number, a phone, a name or pinyin.
@@ -50,15 +49,15 @@ class GateIn(BodySchema):
     name: str = Field(..., min_length=1, max_length=60, pattern=NO_NUL)
     opens_at: IsoTime | None = None
     closes_at: IsoTime | None = None
-    notes: str = Field("", max_length=2000, pattern=NO_NUL)
+    notes: str = Field("", max_length=2000, pattern=NOTES_PATTERN)
 
 
 class GatePatch(BodySchema):
     name: str | None = Field(None, min_length=1, max_length=60, pattern=NO_NUL)
-    opens_at: datetime.time | None = None
-    closes_at: datetime.time | None = None
+    opens_at: IsoTime | None = None
+    closes_at: IsoTime | None = None
     active: StrictBool | None = None
-    notes: str | None = Field(None, max_length=2000, pattern=NO_NUL)
+    notes: str | None = Field(None, max_length=2000, pattern=NOTES_PATTERN)
 
 
 class GateOut(Schema):
@@ -336,7 +335,7 @@ class VenueOut(Schema):
 
 
 class VenueScanIn(BodySchema):
-    venue_token: str = Field(..., min_length=1, max_length=300, description="The venue code's content (FLV1.…, pattern=NO_NUL).")
+    venue_token: str = Field(..., min_length=1, max_length=300, description="The venue code's content (FLV1.…).", pattern=NO_NUL)
     id_number: str = Field("", max_length=40, pattern=NO_NUL)
     phone: str = Field("", max_length=30, pattern=NO_NUL)
     resident_token: str = Field("", max_length=300, pattern=NO_NUL)

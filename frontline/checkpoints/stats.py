@@ -75,6 +75,8 @@ def stats_xlsx(rows) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from frontline.core.text import excel_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = _("Gate statistics")[:31]
@@ -86,10 +88,10 @@ def stats_xlsx(rows) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append([
+        ws.append(excel_row([
             r["day"], r["gate"].compound.name, r["gate"].name, r["in"], r["out"], r["refused"], r["overrides"], r["fevers"],
             r["visitors"], r["vehicles"], r["offline"], r["review"], *[r["refusals"].get(rule, 0) for rule in rules],
-        ])
+        ]))
     for row in ws.iter_rows(min_row=2, max_col=1):
         row[0].number_format = "yyyy-mm-dd"
     ws.freeze_panes = "A2"

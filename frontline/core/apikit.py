@@ -15,9 +15,31 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, Path, Query, Schema
 from ninja.errors import HttpError
-from pydantic import BaseModel, BeforeValidator, StrictInt, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    StrictInt,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from frontline.core import text as text_rules
 from frontline.core.models import AuditEntry
+
+
+def _no_control_characters(value, info: ValidationInfo):
+    """Every string of a request body (fields typed with a pattern or not, lists of strings too)
+    is free of control characters; only a field named ``notes`` may hold line breaks."""
+    multiline = info.field_name in text_rules.MULTILINE_FIELDS
+    for item in value if isinstance(value, list) else (value,):
+        message = text_rules.control_message(item, multiline=multiline) if isinstance(item, str) else None
+        if message:
+            raise PydanticCustomError("control_character", str(message))
+    return value
 
 
 class Out(BaseModel):
@@ -32,6 +54,8 @@ class Nested(BaseModel):
 
     model_config = {"populate_by_name": True}
 
+    _text_rule = field_validator("*", mode="after", check_fields=False)(_no_control_characters)
+
 
 class BodySchema(Schema):
     """A request body: a JSON object and nothing else.
@@ -39,6 +63,8 @@ class BodySchema(Schema):
     ninja's Schema reads attributes from any object, so without this a list or a string would
     validate as a body whose fields are all optional (a PATCH) and change nothing silently.
     """
+
+    _text_rule = field_validator("*", mode="after", check_fields=False)(_no_control_characters)
 
     @model_validator(mode="before")
     @classmethod
@@ -64,6 +90,12 @@ MESSAGES = {
     "conflict": gettext_lazy("The change conflicts with another record."),
     "out_of_range": gettext_lazy("A value is out of the range the database accepts."),
     "no_endpoint": gettext_lazy("No such API endpoint."),
+    "csrf_failed": gettext_lazy("CSRF check failed: send the X-CSRFToken header with a session, or use a device token."),
+    "bad_request": gettext_lazy("The request could not be read."),
+    "too_large": gettext_lazy("The request body is too large (at most %(size)s)."),
+    "server_error": gettext_lazy("The server could not complete the request; nothing was saved. Try again, or tell an administrator (request id in X-Request-ID)."),
+    "unavailable": gettext_lazy("The database is not reachable right now; nothing was saved. Try again in a moment."),
+    "method_not_allowed": gettext_lazy("This method is not allowed here."),
 }
 
 # Every operation documents these; schemathesis checks that nothing else is answered.
@@ -71,12 +103,15 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 
 # Primary keys are 64-bit; anything larger would overflow in the database driver.
 MAX_ID = 2**63 - 1
-# PostgreSQL text cannot hold NUL; declare it in the schema so clients and generators know.
-NO_NUL = r"^[^\x00]*$"
+# No control characters (core/text.py; PostgreSQL text cannot even hold NUL); declared in the
+# schema so clients and generators know. The name stays: every text field uses it.
+NO_NUL = text_rules.SINGLE_LINE_PATTERN
+# ...but a notes field may hold line breaks.
+NOTES_PATTERN = text_rules.MULTI_LINE_PATTERN
 # ...and at least one visible character. Whitespace is spelled out, not \s: JSON Schema (ECMA)
 # and pydantic (Rust) disagree on what \s covers (U+0085, for one).
 _BLANK = r"\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
-NAME_PATTERN = rf"^[^\x00]*[^{_BLANK}][^\x00]*$"
+NAME_PATTERN = rf"^[^\x00-\x1f\x7f-\x9f]*[^{_BLANK}][^\x00-\x1f\x7f-\x9f]*$"
 
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="Record id.")]
 
@@ -95,13 +130,42 @@ def _iso_date_only(value):
 IsoDate = Annotated[datetime.date, BeforeValidator(_iso_date_only)]
 
 
-def text(max_length: int, min_length: int = 0):
-    """A string type bounded in length and free of NUL bytes."""
-    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length, pattern=NO_NUL)]
+# Times and datetimes: the command post works in one zone (settings.TIME_ZONE, Asia/Shanghai).
+# A value with an offset is converted to it ("06:00:00Z" is 14:00); a value without one is
+# taken as local. A time of day is stored without a zone, so a silently dropped offset would
+# move a gate's opening by eight hours; docs/api.md says so.
+def to_local_time(value: datetime.time) -> datetime.time:
+    """A time of day in the local zone: an offset converted, then dropped; naive kept."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value
+    from django.utils import timezone
+
+    moment = datetime.datetime.combine(timezone.localdate(), value.replace(tzinfo=None), tzinfo=value.tzinfo)
+    return timezone.localtime(moment).time().replace(microsecond=value.microsecond)
+
+
+def to_local_datetime(value: datetime.datetime) -> datetime.datetime:
+    """An aware datetime in the local zone (naive is read as local time)."""
+    from django.utils import timezone
+
+    if timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return timezone.localtime(value)
+
+
+LocalTime = Annotated[datetime.time, AfterValidator(to_local_time)]
+LocalDateTime = Annotated[datetime.datetime, AfterValidator(to_local_datetime)]
+
+
+def text(max_length: int, min_length: int = 0, *, multiline: bool = False):
+    """A string type bounded in length and free of control characters (``multiline``: line
+    breaks allowed, for notes)."""
+    pattern = NOTES_PATTERN if multiline else NO_NUL
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)]
 
 
 def name_text(max_length: int):
-    """A required name: bounded, free of NUL bytes, with at least one visible character."""
+    """A required name: bounded, free of control characters, with at least one visible character."""
     return Annotated[str, StringConstraints(max_length=max_length, pattern=NAME_PATTERN)]
 
 

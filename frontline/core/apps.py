@@ -37,4 +37,9 @@ class CoreConfig(FrontlineApp):
     )
 
     def ready(self):
+        super().ready()
         from . import checks  # noqa: F401  (registers frontline.E001)
+        from .text import install_form_validator
+
+        # Every form's text field refuses control characters (core/text.py says why).
+        install_form_validator()

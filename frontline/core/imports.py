@@ -45,10 +45,11 @@ _SCAN_CHUNK = 1 << 20
 class FileRejected(Exception):
     """The file as a whole cannot be imported; ``message`` says why, ``details`` list specifics."""
 
-    def __init__(self, message, details=()):
+    def __init__(self, message, details=(), *, code="bad_file"):
         super().__init__(str(message))
         self.message = str(message)
         self.details = [str(d) for d in details]
+        self.code = code  # bad_file, bad_header or too_many_rows
 
 
 @dataclass(slots=True)
@@ -75,6 +76,7 @@ class Column:
     en: str
     aliases: tuple = ()
     required: bool = False
+    instead: tuple = ()  # keys of columns that, when present, stand in for this required one
 
     def title(self) -> str:
         """The header to show the person, in the current language."""
@@ -121,11 +123,33 @@ def closest(text: str, candidates, *, normalise=normalise_header) -> str | None:
     return best
 
 
+_FORMULA_TEXT = re.compile(r'^=\s*"(.*)"$', re.DOTALL)
+_TEXT_MARKS = ("'", "\u2018", "\u2019", "`")
+
+
+def unwrap_text(text: str) -> str:
+    """What spreadsheet users type to keep a number as text, taken off: a leading apostrophe
+    (``'140802…``, literal in files WPS or other programs convert), a leading tab (CSV exports
+    that force text) and an ``="…"`` formula wrapper (Excel's CSV trick). Also surrounding spaces."""
+    text = text.strip()
+    if not text:
+        return text
+    match = _FORMULA_TEXT.match(text)
+    if match:
+        text = match.group(1).replace('""', '"').strip()
+    if text[:1] in _TEXT_MARKS:
+        text = text[1:].strip()
+    return text
+
+
 def cell_text(value, *, keep_spaces=False) -> str:
-    """A cell as the text a person meant: ``3.0`` → ``3``, full-width → half-width, spaces collapsed."""
+    """A cell as the text a person meant: ``3.0`` → ``3``, full-width → half-width, spaces collapsed,
+    a text marker (``'``, a leading tab, ``="…"``) taken off."""
     if value is None:
         return ""
     if type(value) is str:  # the common case first
+        if value[:1] in ("'", "=", "\t", " ", "\u2018", "\u2019", "`") or value[-1:] in (" ", "\t"):
+            value = unwrap_text(value)
         if keep_spaces:
             return value.strip()
         if value.isascii():
@@ -145,6 +169,10 @@ def cell_text(value, *, keep_spaces=False) -> str:
     if keep_spaces:
         return text.strip()
     return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+# Lines below (or above) the table that sign it off: "填表人：张三  联系电话：…", "合计 54 户".
+_FOOTER = re.compile(r"^\s*(填表人|制表人|填报人|审核人|审核|负责人|统计人|填表日期|制表日期|填报日期|合计|总计|小计|说明|注[:：])")
 
 
 # --- reading the file -------------------------------------------------------------------------
@@ -171,7 +199,17 @@ class Table:
                     continue
                 if not any(v not in (None, "") and str(v).strip() for v in values):
                     continue
-                yield number, {key: (values[i] if i < len(values) else None) for key, i in positions}
+                row = {key: (values[i] if i < len(values) else None) for key, i in positions}
+                filled = [v for k, v in row.items() if not k.startswith("_") and v not in (None, "") and str(v).strip()]
+                if not filled:
+                    # Only a serial number (templates come pre-numbered) or columns the import
+                    # ignores: a blank row of the form.
+                    continue
+                if len(filled) <= 2 and _FOOTER.match(cell_text(filled[0])):
+                    self.warnings.append(_("Row %(row)s looks like a signature or total line (“%(text)s”) and is ignored.") % {
+                        "row": number, "text": cell_text(filled[0])[:8]})
+                    continue
+                yield number, row
         except FileRejected:
             raise
         except Exception as exc:  # a damaged workbook fails deep inside the XML parser
@@ -221,7 +259,7 @@ def open_table(path, columns: list[Column], *, limit: int | None = None) -> Tabl
 def _too_many(count: int, limit: int) -> FileRejected:
     return FileRejected(
         _("The file has %(count)s rows; at most %(limit)s rows can be imported at once. Split it into smaller files.")
-        % {"count": f"{count:,}", "limit": f"{limit:,}"}
+        % {"count": f"{count:,}", "limit": f"{limit:,}"}, code="too_many_rows",
     )
 
 
@@ -547,14 +585,14 @@ def _map_header(texts, columns, lookup):
                 "text": text, "guess": all_names[guess].title()})
         else:
             warnings.append(_("The column “%(text)s” is not part of the ledger and is ignored.") % {"text": text})
-    missing = [c for c in columns if c.required and c.key not in positions]
+    missing = [c for c in columns if c.required and c.key not in positions and not any(k in positions for k in c.instead)]
     if missing and not problems:
         problems.append(_("Required columns are missing: %(names)s. The first row of the sheet must hold the column headers (download the template to see them).") % {
             "names": "、".join(c.title() for c in missing)})
     elif missing:
         problems.append(_("Required columns are missing: %(names)s.") % {"names": "、".join(c.title() for c in missing)})
     if problems:
-        raise FileRejected(_("The header row does not match the ledger."), problems)
+        raise FileRejected(_("The header row does not match the ledger."), problems, code="bad_header")
     return positions, headers, warnings
 
 

@@ -140,7 +140,7 @@ class ResidentIn(BodySchema):
     birth_date: IsoDate | None = Field(None, description="Only for a resident without an ID number.")
     relation: Relation = Relation.OTHER
     status: ResidentStatus = ResidentStatus.PRESENT
-    notes: text(2000) = ""
+    notes: text(2000, multiline=True) = ""
     tags: list[TagIn] = Field(default_factory=list, max_length=len(TagName.values))
 
 
@@ -153,7 +153,7 @@ class ResidentPatch(BodySchema):
     birth_date: IsoDate | None = None
     relation: Relation | None = None
     status: ResidentStatus | None = None
-    notes: text(2000) | None = None
+    notes: text(2000, multiline=True) | None = None
     tags: list[TagIn] | None = Field(None, max_length=len(TagName.values), description="Replaces all special groups.")
     reason: text(300) = Field("", description="Why; required when the status changes.")
 

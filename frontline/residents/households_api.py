@@ -65,14 +65,14 @@ class HouseholdIn(BodySchema):
     area_id: BodyId = Field(description="A compound, building or unit.")
     room: name_text(30)
     floor: StrictInt | None = Floor
-    notes: text(2000) = ""
+    notes: text(2000, multiline=True) = ""
 
 
 class HouseholdPatch(BodySchema):
     area_id: OptionalId = Field(None, description="Move the household to this area.")
     room: name_text(30) | None = None
     floor: StrictInt | None = Floor
-    notes: text(2000) | None = None
+    notes: text(2000, multiline=True) | None = None
 
 
 # The ledger's order: by area (its path), then household; a scoped page starts where the subtree does.

@@ -142,15 +142,19 @@ def start(*, user, upload: str, filename: str, area, options: dict, token: str |
     import_ledger_job.enqueue(
         actor=user, key=_key(token), token=token, upload=upload, filename=filename[:200], area_id=area.pk,
         area=area.full_name(), dry_run=bool(options["dry_run"]), strict=bool(options["strict"]),
-        create_missing=bool(options["create_missing"]),
+        create_missing=bool(options["create_missing"]), area_aliases=dict(options.get("area_aliases") or {}),
     )
     return token
 
 
-def confirm(token: str, *, user) -> str | None:
+def confirm(token: str, *, user, accepted=(), dry_run=False) -> str | None:
     """Start the real run of a finished dry run, from the same file and options; the new token.
     The file passes to the real run (the dry run lets go of it, under a lock): confirming twice
-    starts one run."""
+    starts one run.
+
+    ``accepted``: the names of the dry run's area suggestions the person confirmed (for the whole
+    file); only names the dry run suggested count, mapped to the area it suggested. ``dry_run``:
+    check the file again with those names instead (the new dry run can be confirmed in turn)."""
     with transaction.atomic():
         run = JobRun.objects.select_for_update().filter(key=_key(token), name=JOB, actor_id=user.pk).first()
         if run is None or run.state != JobRun.State.DONE or not run.params.get("dry_run"):
@@ -165,7 +169,10 @@ def confirm(token: str, *, user) -> str | None:
         new_token = uuid.uuid4().hex
         run.params = {**run.params, "upload": "", "confirmed_by": new_token}
         run.save(update_fields=["params"])
-        options = {"dry_run": False, "strict": run.params["strict"], "create_missing": run.params["create_missing"]}
+        suggested = {s["name"]: s["area_id"] for s in result.get("suggestions") or []}
+        aliases = {**(run.params.get("area_aliases") or {}), **{n: suggested[n] for n in accepted if n in suggested}}
+        options = {"dry_run": dry_run, "strict": run.params["strict"], "create_missing": run.params["create_missing"],
+                   "area_aliases": aliases}
         return start(user=user, upload=upload, filename=run.params["filename"], area=area, options=options,
                      token=new_token)
 
@@ -198,7 +205,7 @@ def _failed(*, run, actor, error):
 
 @queue.frontline_task(JOB, retries=0, on_failure=_failed)
 def import_ledger_job(*, actor, job, token, upload, filename, area_id, area, dry_run, strict, create_missing,
-                      confirms=None):
+                      confirms=None, area_aliases=None):
     """Check (dry run) or import a stored ledger; the result (masked problems) and a summary."""
     from .ledger import describe
 
@@ -219,8 +226,9 @@ def import_ledger_job(*, actor, job, token, upload, filename, area_id, area, dry
     try:
         with opened_upload(upload) as path:
             result = import_ledger(path, area=target, actor=actor, dry_run=dry_run, strict=strict,
-                                   create_missing=create_missing, filename=filename, progress=progress)
-        keep = dry_run and not result.rejected and bool(result.created or result.updated)
+                                   create_missing=create_missing, filename=filename, progress=progress,
+                                   area_aliases=area_aliases or None)
+        keep = dry_run and not result.rejected and bool(result.created or result.updated or result.suggestions)
     finally:
         if not keep:
             delete_upload(upload)

@@ -18,6 +18,7 @@ from frontline.areas.models import Area
 from frontline.core import audit, personal
 from frontline.core.access import can, require
 from frontline.core.models import AuditEntry
+from frontline.core.text import excel_row, excel_text
 
 from .ledger import (
     COLUMNS,
@@ -155,7 +156,7 @@ def export_ledger(out, *, area: Area, actor, reveal=False, source="web", reason=
     sheet.append(header)
 
     def text_cell(value):
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=excel_text(value))
         cell.number_format = "@"
         return cell
 
@@ -167,11 +168,11 @@ def export_ledger(out, *, area: Area, actor, reveal=False, source="web", reason=
         if not reveal:
             id_number, phone = personal.mask_id_number(id_number), personal.mask_phone(phone)
         tags = "、".join(labels["tags"][t] for t in sorted(tags_of.get(pk, ())))
-        sheet.append([
+        sheet.append(excel_row([
             where["compound"], text_cell(where["building"]), text_cell(where["unit"]), text_cell(room), floor, name,
             text_cell(id_number), text_cell(phone), labels["relation"].get(relation, relation), labels["status"].get(status, status),
             tags, notes,
-        ])
+        ]))
         count += 1
     workbook.save(out)
     if reveal:

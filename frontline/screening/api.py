@@ -17,8 +17,8 @@ from pydantic import BeforeValidator, StrictBool, StrictStr, StringConstraints
 from frontline.api import ERRORS, api, error
 from frontline.areas.models import Area
 from frontline.core import alerts as inbox
+from frontline.core.apikit import NO_NUL, NOTES_PATTERN, LocalDateTime, Nested, Out
 from frontline.core.apikit import BodySchema as Body
-from frontline.core.apikit import Nested, Out
 from frontline.core.models import Alert
 from frontline.core.scoping import get_scoped_or_404
 from frontline.residents.models import Resident
@@ -36,9 +36,8 @@ PREFIX = "screening"
 router = Router(tags=["screening"])
 
 # Inputs are typed strictly (pydantic's lax mode would take "5" for an id or 0 for false), ids
-# are bounded to 64 bits and text never carries a NUL byte (PostgreSQL text cannot hold one).
+# are bounded to 64 bits and text never carries a control character (core/text.py).
 MAX_ID = 2**63 - 1
-NO_NUL = r"^[^\x00]*$"
 
 
 def _whole_number(value):
@@ -59,8 +58,9 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int, Query(None, ge=1, le=MAX_ID)]
 
 
-def text(max_length: int, min_length: int = 0):
-    return Annotated[StrictStr, StringConstraints(min_length=min_length, max_length=max_length, pattern=NO_NUL)]
+def text(max_length: int, min_length: int = 0, *, multiline: bool = False):
+    pattern = NOTES_PATTERN if multiline else NO_NUL
+    return Annotated[StrictStr, StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)]
 
 
 def query_text(max_length: int, min_length: int = 0, default=None):
@@ -130,10 +130,10 @@ class ScreeningRoundDetailOut(ScreeningRoundOut):
 class ScreeningRoundIn(Body):
     name: text(100, 1)
     area_ids: list[Id] = Field(..., min_length=1, max_length=200)
-    starts_at: datetime.datetime
-    ends_at: datetime.datetime
+    starts_at: LocalDateTime
+    ends_at: LocalDateTime
     pooling: Literal["1", "5", "10", "20", "household"] = "10"
-    notes: text(2000) = ""
+    notes: text(2000, multiline=True) = ""
 
 
 class ScreeningStatusIn(Body):

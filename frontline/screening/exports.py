@@ -15,6 +15,7 @@ from openpyxl.styles import Font
 
 from frontline.areas.models import Area
 from frontline.core.scoping import prefix_q
+from frontline.core.text import excel_row, excel_text
 
 from . import coverage
 from .models import Bag, Round, Tube
@@ -38,7 +39,7 @@ def _local(value):
 
 def _text(sheet, value):
     """A barcode as text, so Excel never turns a long digit string into 1.2E+13."""
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=excel_text(value))
     cell.number_format = "@"
     return cell
 
@@ -81,19 +82,19 @@ def round_summary(round_obj: Round, user) -> bytes:
     _header(sheet, [_("Compound"), _("Building"), _("Expected"), _("Sampled"), _("Not yet sampled"), _("Coverage %")])
     total_expected = total_sampled = 0
     for row in building_coverage(round_obj, user):
-        sheet.append([row["compound"].name if row["compound"] else "", row["building"].name, row["expected"], row["sampled"],
-                      row["missing"], row["percent"]])
+        sheet.append(excel_row([row["compound"].name if row["compound"] else "", row["building"].name, row["expected"], row["sampled"],
+                      row["missing"], row["percent"]]))
         total_expected += row["expected"]
         total_sampled += row["sampled"]
-    sheet.append([_("Total"), "", total_expected, total_sampled, total_expected - total_sampled,
-                  round(100.0 * total_sampled / total_expected, 1) if total_expected else 100.0])
+    sheet.append(excel_row([_("Total"), "", total_expected, total_sampled, total_expected - total_sampled,
+                  round(100.0 * total_sampled / total_expected, 1) if total_expected else 100.0]))
     tubes = book.create_sheet(_("Tubes"))
     tube_rows(tubes, Tube.objects.restrict(user).filter(round=round_obj))
     info = book.create_sheet(_("Round"))
     for label, value in [(_("Round"), round_obj.name), (_("Pooling"), round_obj.get_pooling_display()),
                          (_("Starts"), _local(round_obj.starts_at)), (_("Ends"), _local(round_obj.ends_at)),
                          (_("Exported at"), _local(timezone.now()))]:
-        info.append([str(label), value])
+        info.append(excel_row([str(label), value]))
     return _save(book)
 
 
@@ -103,10 +104,10 @@ def tube_rows(sheet, tubes):
     status_labels, result_labels = dict(Tube.Status.choices), dict(Tube.Result.choices)
     qs = tubes.select_related("site", "bag").order_by("opened_at", "pk")
     for t in qs.iterator(chunk_size=2000):
-        sheet.append([_text(sheet, t.barcode), t.site.name if t.site_id else _("home sampling"), t.used, t.capacity,
+        sheet.append(excel_row([_text(sheet, t.barcode), t.site.name if t.site_id else _("home sampling"), t.used, t.capacity,
                       str(status_labels.get(t.status, t.status)), t.bag.barcode if t.bag_id else "", _local(t.opened_at),
                       _local(t.sealed_at), str(result_labels.get(t.result, "")), _("yes") if t.result_conflict else "",
-                      _local(t.resulted_at)])
+                      _local(t.resulted_at)]))
 
 
 def tube_list(tubes) -> bytes:
@@ -118,16 +119,16 @@ def tube_list(tubes) -> bytes:
 def manifest(bag: Bag) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Manifest"))
-    sheet.append([str(_("Bag")), _text(sheet, bag.barcode)])
-    sheet.append([str(_("Site")), bag.site.name])
-    sheet.append([str(_("Laboratory")), bag.lab.name if bag.lab_id else ""])
-    sheet.append([str(_("Sent")), _local(bag.sent_at)])
-    sheet.append([])
+    sheet.append(excel_row([str(_("Bag")), _text(sheet, bag.barcode)]))
+    sheet.append(excel_row([str(_("Site")), bag.site.name]))
+    sheet.append(excel_row([str(_("Laboratory")), bag.lab.name if bag.lab_id else ""]))
+    sheet.append(excel_row([str(_("Sent")), _local(bag.sent_at)]))
+    sheet.append(excel_row([]))
     _header(sheet, ["#", _("Tube barcode"), _("Swabs"), _("Sealed")])
     for n, t in enumerate(bag.tubes.order_by("barcode"), start=1):
-        sheet.append([n, _text(sheet, t.barcode), t.used, _local(t.sealed_at)])
-    sheet.append([])
-    sheet.append([str(_("Tubes")), bag.tubes.count(), str(_("Swabs")), sum(bag.tubes.values_list("used", flat=True))])
+        sheet.append(excel_row([n, _text(sheet, t.barcode), t.used, _local(t.sealed_at)]))
+    sheet.append(excel_row([]))
+    sheet.append(excel_row([str(_("Tubes")), bag.tubes.count(), str(_("Swabs")), sum(bag.tubes.values_list("used", flat=True))]))
     return _save(book)
 
 

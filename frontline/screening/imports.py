@@ -4,106 +4,58 @@ The file is read into rows here; ``services.results.report_results`` decides wha
 The summary lists unknown barcodes and every row that could not be read, by its row number.
 """
 
-import csv
 import datetime
-import io
-import re
+import tempfile
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from frontline.core.imports import Column, FileRejected, cell_text, open_table
 
 from .models import LabResult
 from .services.common import ScreeningError
 from .services.results import ResultRow, report_results
 
-HEADERS = {
-    "barcode": {"barcode", "tube", "tubebarcode", "tube_barcode", "条码", "试管条码", "管码", "样本条码", "样本编号", "试管编号", "采样管条码"},
-    "result": {"result", "results", "结果", "检测结果", "核酸结果"},
-    "tested_at": {"time", "testedat", "tested_at", "date", "datetime", "检测时间", "时间", "报告时间", "结果时间", "检测日期"},
-}
+# The one spreadsheet reader (core/imports.py): the file's kind told from its bytes, UTF-8 /
+# GB18030 / UTF-16 text, a title above the header, blank rows, text markers (' and ="…").
+COLUMNS = [
+    Column("barcode", "试管条码", "Tube barcode", required=True, aliases=(
+        "barcode", "tube", "tube_barcode", "条码", "管码", "样本条码", "样本编号", "试管编号", "采样管条码")),
+    Column("result", "检测结果", "Result", required=True, aliases=("result", "results", "结果", "核酸结果")),
+    Column("tested_at", "检测时间", "Tested at", required=True, aliases=(
+        "time", "tested_at", "date", "datetime", "时间", "报告时间", "结果时间", "检测日期")),
+]
 LIST_LIMIT = 5000
 
 
-def _key(text) -> str:
-    return re.sub(r"[\s:：()（）]", "", str(text or "")).lower()
-
-
-def _columns(header) -> dict[str, int] | None:
-    found = {}
-    for index, cell in enumerate(header):
-        key = _key(cell)
-        for name, aliases in HEADERS.items():
-            if key in aliases and name not in found:
-                found[name] = index
-    return found if len(found) == 3 else None
-
-
-def _cell_text(value):
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+def _cell(value):
+    """A cell as the result service reads it: a date or time stays a datetime, the rest is text."""
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value
-    return "" if value is None else str(value).strip()
+    return cell_text(value)
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ScreeningError("bad_file", _("The file is neither UTF-8 nor GB18030 text."))
-
-
-def _csv_rows(data: bytes):
-    text = _decode(data)
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    yield from csv.reader(io.StringIO(text), dialect)
-
-
-def _xlsx_rows(data: bytes):
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise ScreeningError("bad_file", _("The file is not a readable .xlsx workbook.")) from None
-    try:
-        for row in book.worksheets[0].iter_rows(values_only=True):
-            yield list(row)
-    finally:
-        book.close()
+def _rejected(exc: FileRejected) -> ScreeningError:
+    code = {"bad_header": "bad_header", "too_many_rows": "too_many_rows"}.get(exc.code, "bad_file")
+    message = " ".join([exc.message, *exc.details])
+    return ScreeningError(code, message)
 
 
 def read_rows(name: str, data: bytes) -> list[ResultRow]:
     """Rows of a result file; raises ScreeningError when the file itself cannot be used."""
     lower = (name or "").lower()
-    if lower.endswith(".xlsx"):
-        source = _xlsx_rows(data)
-    elif lower.endswith((".csv", ".txt")):
-        source = _csv_rows(data)
-    else:
+    if not lower.endswith((".xlsx", ".csv", ".txt")):
         raise ScreeningError("bad_file", _("Upload a .csv or .xlsx file."))
-    columns, rows, limit = None, [], getattr(settings, "IMPORT_MAX_ROWS", 1_000_000)
-    for number, raw in enumerate(source, start=1):
-        if columns is None:
-            columns = _columns(raw)
-            if columns is None and number >= 5:
-                raise ScreeningError("bad_header", _("No header row with the columns tube barcode, result and time (条码, 结果, 检测时间) in the first five rows."))
-            continue
-        if not any(v not in (None, "") for v in raw):
-            continue
-        cells = [_cell_text(raw[i]) if i < len(raw) else "" for i in (columns["barcode"], columns["result"], columns["tested_at"])]
-        rows.append(ResultRow(cells[0], cells[1], cells[2], ref=str(number)))
-        if len(rows) > limit:
-            raise ScreeningError("too_many_rows", _("The file has more than %(n)s rows.") % {"n": limit})
-    if columns is None:
-        raise ScreeningError("bad_header", _("No header row with the columns tube barcode, result and time (条码, 结果, 检测时间)."))
-    return rows
+    limit = getattr(settings, "IMPORT_MAX_ROWS", 1_000_000)
+    with tempfile.NamedTemporaryFile(suffix=".upload") as handle:
+        handle.write(data)
+        handle.flush()
+        try:
+            with open_table(handle.name, COLUMNS, limit=limit) as table:
+                return [ResultRow(_cell(raw["barcode"]), _cell(raw["result"]), _cell(raw["tested_at"]), ref=str(number))
+                        for number, raw in table.rows()]
+        except FileRejected as exc:
+            raise _rejected(exc) from None
 
 
 def import_results(name: str, data: bytes, *, actor) -> dict:

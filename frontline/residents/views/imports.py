@@ -71,7 +71,8 @@ class ImportConfirmView(ActionRequiredMixin, View):
     required_action = "import"
 
     def post(self, request, job):
-        new_token = import_jobs.confirm(job, user=request.user)
+        new_token = import_jobs.confirm(job, user=request.user, accepted=request.POST.getlist("accept"),
+                                        dry_run=request.POST.get("mode") == "dry")
         if new_token is None:
             raise Http404
         return redirect("residents:import_result", job=new_token)
@@ -85,7 +86,7 @@ def _context(state):
         "job": state, "result": result, "percent": percent,
         "more_problems": max((result.get("problem_count") or 0) - len(result.get("problems") or []), 0),
         "can_confirm": state["state"] == "done" and state.get("dry_run") and bool(state.get("upload"))
-                       and not result.get("rejected") and (result.get("created") or result.get("updated")),
+                       and not result.get("rejected") and bool(result.get("created") or result.get("updated") or result.get("suggestions")),
     }
 
 

@@ -1,4 +1,9 @@
 """frontline import FILE --area AREA [--user NAME] [--dry-run] [--strict] [--create-missing]
+                 [--accept-suggested-areas] [--area-alias NAME=AREA_ID ...]
+
+A compound the sheet writes without the name of an area above it (畜牧局家属院 for
+盐湖区畜牧局家属院) is printed as a suggestion, and its rows are held back until confirmed for the
+whole file: --accept-suggested-areas takes every suggestion, --area-alias names one.
 
 Imports a residents ledger (.xlsx or .csv). Without --user the command acts as the system: no
 scope limit (the person at the console has the database anyway). Exit status 1 when the file is
@@ -26,6 +31,10 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check every row, save nothing")
         parser.add_argument("--strict", action="store_true", help="import nothing if any row has an error")
         parser.add_argument("--create-missing", action="store_true", help="create buildings and units that do not exist")
+        parser.add_argument("--accept-suggested-areas", action="store_true",
+                            help="use every suggested compound for a name written without its district/street prefix")
+        parser.add_argument("--area-alias", action="append", default=[], metavar="NAME=AREA_ID",
+                            help="use compound AREA_ID for the sheet's NAME (repeatable)")
         parser.add_argument("--max-problems", type=int, default=200, help="how many problems to print (default 200)")
 
     def handle(self, *args, **options):
@@ -41,9 +50,16 @@ class Command(BaseCommand):
                 sys.stderr.write(f"\r{phase}: {done}/{total}   ")
                 sys.stderr.flush()
 
+        aliases = {}
+        for item in options["area_alias"]:
+            name, sep, area_id = item.rpartition("=")
+            if not sep or not name or not area_id.isdigit():
+                raise CommandError(f"--area-alias takes NAME=AREA_ID, not {item!r}")
+            aliases[name] = int(area_id)
         try:
             result = import_ledger(path, area=area, actor=user, dry_run=options["dry_run"], strict=options["strict"],
-                                   create_missing=options["create_missing"], filename=path.name, progress=progress, source="import")
+                                   create_missing=options["create_missing"], filename=path.name, progress=progress, source="import",
+                                   area_aliases=aliases, accept_suggestions=options["accept_suggested_areas"])
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from None
         if show_progress:
@@ -57,6 +73,9 @@ class Command(BaseCommand):
             self.stdout.write(f"row {problem.row} [{problem.column}] {problem.severity}: {problem.message}")
         if len(problems) > options["max_problems"]:
             self.stdout.write(f"... and {len(problems) - options['max_problems']} more problems")
+        for s in result.suggestions:
+            state = "used" if s["accepted"] or aliases.get(s["name"]) == s["area_id"] else "held; confirm with --area-alias or --accept-suggested-areas"
+            self.stdout.write(f"suggestion: “{s['name']}” = {s['area']} (area {s['area_id']}), {s['rows']} rows, first row {s['first_row']}: {state}")
         self.stdout.write(describe(result))
         if result.areas_created:
             self.stdout.write("new areas: " + ", ".join(result.areas_created))
