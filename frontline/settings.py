@@ -155,7 +155,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Login throttling (accounts.throttle): one store every web worker shares, or the demo's two
 # gunicorn workers would each count their own failures. Redis when configured; else a table in
-# the database (created after ``migrate`` by accounts' post_migrate hook).
+# the database (accounts.ThrottleEntry's table, made by ``migrate``).
 THROTTLE_CACHE_TABLE = "frontline_throttle_cache"
 CACHES["throttle"] = (
     {**CACHES["default"], "KEY_PREFIX": "throttle"} if REDIS_URL else

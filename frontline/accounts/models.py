@@ -154,3 +154,21 @@ class DeviceToken(models.Model):
         key = "fl_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, prefix=key[:8], digest=_digest(key))
         return token, key
+
+
+class ThrottleEntry(models.Model):
+    """A row of the login throttle's store (settings.CACHES["throttle"] without Redis): Django's
+    database cache reads and writes this table by its columns. It is a model, not a table made by
+    ``createcachetable``, so migrations create it and a test database's flush empties it."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "frontline_throttle_cache"
+        verbose_name = _("login throttle entry")
+        verbose_name_plural = _("login throttle entries")
+
+    def __str__(self):
+        return self.cache_key
