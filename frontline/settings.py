@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "frontline.areas",
     "frontline.residents",
     "frontline.screening",
+    "frontline.isolation",
     "frontline.checkpoints",
     "frontline.demo",
 ]
@@ -166,3 +167,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# Isolation: an open case with no check-in by this local hour raises isolation.missed_checkin.
+ISOLATION_CHECKIN_DEADLINE_HOUR = env.int("ISOLATION_CHECKIN_DEADLINE_HOUR", default=10)
