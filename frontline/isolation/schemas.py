@@ -2,15 +2,29 @@
 number or phone travels in these answers."""
 
 import datetime
+import re
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field
+from pydantic import BeforeValidator, StrictInt
 
 from frontline.core.apikit import BodyId, BodySchema, OptionalId, Out, text
 from frontline.core.personal import mask_name
 
 from .models import CheckIn, IsolationCase
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _iso_text(value):
+    # pydantic's lax mode would take 0 (seconds since 1970) for a moment: only ISO 8601 text.
+    if isinstance(value, datetime.datetime) or (isinstance(value, str) and _ISO_DATETIME.match(value)):
+        return value
+    raise ValueError("write it as ISO 8601 text, e.g. 2022-01-05T08:30:00+08:00")
+
+
+IsoDateTime = Annotated[datetime.datetime, BeforeValidator(_iso_text)]
 
 Kind = Literal["home", "centralized", "monitoring"]
 Reason = Literal["close_contact", "secondary_contact", "returnee", "parcel", "positive", "other"]
@@ -22,9 +36,9 @@ class CaseIn(BodySchema):
     kind: Kind = "home"
     reason: Reason
     source_text: text(200) = ""
-    start: datetime.datetime | None = None
-    planned_end: datetime.datetime | None = None
-    days: int | None = Field(None, ge=1, le=60)
+    start: IsoDateTime | None = None
+    planned_end: IsoDateTime | None = None
+    days: StrictInt | None = Field(None, ge=1, le=60)
     policy_notes: text(2000) = ""
 
 
@@ -33,7 +47,7 @@ class CheckInIn(BodySchema):
     symptoms: list[Symptom] = Field(default_factory=list, max_length=10)
     antigen: Literal["", "negative", "positive"] = ""
     note: text(300) = ""
-    at: datetime.datetime | None = None
+    at: IsoDateTime | None = None
     client_id: uuid.UUID | None = Field(None, description="Made on the phone: a replay returns the stored check-in (200).")
 
 
@@ -43,7 +57,7 @@ class ReleaseIn(BodySchema):
 
 class TransferIn(BodySchema):
     site_id: BodyId
-    at: datetime.datetime | None = None
+    at: IsoDateTime | None = None
     escort_id: OptionalId = None
     escort_note: text(100) = ""
     vehicle: text(40) = ""
