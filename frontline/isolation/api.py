@@ -15,7 +15,7 @@ from frontline.core.scoping import get_scoped_or_404
 from frontline.residents.models import Resident
 
 from . import services
-from .ledger import ledger_queryset
+from .ledger import ledger_page
 from .models import CheckIn, IsolationCase, IsolationSite
 from .schemas import (
     CaseIn,
@@ -44,7 +44,7 @@ def list_cases(request, limit: int = Query(100, ge=1, le=LIST_LIMIT)):
     """Open cases in your areas, most urgent first: a fever or positive antigen in the last 24 h,
     then no check-in today, then the soonest planned end."""
     now = timezone.now()
-    return [case_out(c, now) for c in ledger_queryset(request.user, now)[:limit]]
+    return [case_out(c, now) for c in ledger_page(request.user, now, limit=limit)]
 
 
 @router.get("/cases/{case_id}", response={200: CaseOut, **ERRORS})

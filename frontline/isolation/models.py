@@ -94,6 +94,11 @@ class IsolationCase(models.Model):
                                        help_text=_("The negative result the release rests on."))
     release_override = models.BooleanField(_("released without a negative result"), default=False)
     area_path = models.CharField(max_length=120, editable=False, db_index=True)
+    # Kept by services.record_checkin (only ever moved forward): the ledger sorts a street's
+    # cases by these two columns instead of probing the check-ins of every case.
+    last_checkin_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_alarm_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                         help_text="The latest check-in with a fever or a positive antigen.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

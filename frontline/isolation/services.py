@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -302,6 +303,12 @@ def clean_symptoms(symptoms) -> list[str]:
     return codes
 
 
+def _move_forward(case_id, field, at):
+    """Set the case's ``field`` to ``at`` unless it already holds a later moment (one UPDATE: a
+    late offline replay of yesterday's check-in never hides today's)."""
+    IsolationCase.objects.filter(Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": at}), pk=case_id).update(**{field: at})
+
+
 def record_checkin(case, *, temperature=None, symptoms=(), antigen="", note="", at=None, client_id=None,
                    source=CheckIn.Source.STAFF, actor) -> tuple[CheckIn, bool]:
     """Store a daily check-in once: a replay with the same ``client_id`` returns the stored one
@@ -336,6 +343,9 @@ def record_checkin(case, *, temperature=None, symptoms=(), antigen="", note="", 
     try:
         with transaction.atomic():
             checkin.save()
+            _move_forward(case.pk, "last_checkin_at", checkin.at)
+            if checkin.is_alarming:
+                _move_forward(case.pk, "last_alarm_at", checkin.at)
             audit.record(checkin, AuditEntry.Action.CREATE, actor=actor, source=source)
             alerts.after_checkin(checkin, actor=actor)
     except IntegrityError:

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST
 from frontline.core.scoping import get_scoped_or_404
 
 from . import forms, services
-from .ledger import indicators, ledger_queryset
+from .ledger import indicators, ledger_page
 from .models import IsolationCase, IsolationSite, Transfer
 
 LIMIT = 500
+PAGE = 200  # ledger rows on one page, most urgent first (the count says how many in all)
 
 
 def _apply(form, exc):
@@ -45,11 +46,12 @@ def _case(request, pk, action="view"):
 @login_required
 def ledger(request):
     now = timezone.now()
-    rows = list(ledger_queryset(request.user, now)[:LIMIT])
+    rows = ledger_page(request.user, now, limit=PAGE)
     for case in rows:
         case.remaining = case.days_remaining(now)
         case.day = case.day_number(now)
-    return render(request, "isolation/ledger.html", {"cases": rows, "stats": indicators(request.user, now), "now": now})
+    return render(request, "isolation/ledger.html", {"cases": rows, "stats": indicators(request.user, now), "now": now,
+                                                    "page": PAGE})
 
 
 @login_required

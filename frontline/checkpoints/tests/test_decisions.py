@@ -321,3 +321,15 @@ def test_supervisor_override_needs_the_right_and_a_reason(world, gate_a, policy_
     assert "送孕妇就医" in entry.reason and "sealed" in entry.reason and entry.actor == world.worker_a
     with pytest.raises(ValidationError):
         services.override_passage(p, actor=world.worker_a, reason="again")
+
+
+def test_offline_snapshot_lists_isolation_windows_from_the_isolation_app(world, gate_a):
+    from frontline.checkpoints.snapshot import gate_state
+
+    end = timezone.now() + datetime.timedelta(days=2)
+    case = isolation_services.open_case(resident=world.resident_a, planned_end=end, reason="close_contact", actor=world.worker_a)
+    isolation_services.open_case(resident=world.resident_b, reason="close_contact", actor=world.worker_b)  # another compound
+    isolations = gate_state(gate_a)["isolations"]
+    assert [i["r"] for i in isolations] == [world.resident_a.pk] and isolations[0]["end"] == end.isoformat()
+    isolation_services.release(case, reason="解除（疾控电话确认）", actor=world.worker_a)
+    assert gate_state(gate_a)["isolations"] == []

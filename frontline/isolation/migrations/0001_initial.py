@@ -35,6 +35,8 @@ class Migration(migrations.Migration):
                 ('release_reason', models.CharField(blank=True, max_length=300, verbose_name='release reason')),
                 ('release_override', models.BooleanField(default=False, verbose_name='released without a negative result')),
                 ('area_path', models.CharField(db_index=True, editable=False, max_length=120)),
+                ('last_checkin_at', models.DateTimeField(blank=True, editable=False, null=True)),
+                ('last_alarm_at', models.DateTimeField(blank=True, editable=False, help_text='The latest check-in with a fever or a positive antigen.', null=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('release_sample', models.ForeignKey(blank=True, help_text='The negative result the release rests on.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='screening.sample')),

@@ -146,3 +146,11 @@ def test_temperature_parser_is_the_gates():
 
     assert policy.parse_temperature is vitals.parse_temperature
     assert vitals.parse_temperature("36,8℃") == Decimal("36.8") and vitals.is_fever(Decimal("37.3"))
+
+
+def test_a_late_offline_checkin_of_yesterday_does_not_hide_todays(world, case_a):
+    now = timezone.now()
+    services.record_checkin(case_a, temperature="36.5", at=now, actor=world.worker_a)
+    services.record_checkin(case_a, temperature="38.0", at=now - datetime.timedelta(days=1), actor=world.worker_a)
+    case = IsolationCase.objects.get(pk=case_a.pk)
+    assert case.last_checkin_at == now and case.last_alarm_at == now - datetime.timedelta(days=1)
