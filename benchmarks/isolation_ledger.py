@@ -3,11 +3,11 @@ check-in state (issue 13): target p95 < 100 ms.
 
 Check-ins move two moments on their case (last check-in, last alarming one), so the order is
 read from the case table alone. Measured three ways, in the same run:
-- the ledger query as the page runs it (``isolation.ledger.ledger_queryset``, first 500 rows with
+- the ledger as the page reads it (``isolation.ledger.ledger_page``: the first 200 rows, a page, with
   resident, household and area), for a street officer whose scope is the whole street;
 - the whole page ``GET /isolation/`` through Django's test client (query, indicators, template);
 - reference: one hand-written SQL statement answering the same from the check-ins (EXISTS
-  probes per case, CASE, ORDER BY, joins, LIMIT 500), on the same connection.
+  probes per case, CASE, ORDER BY, joins, LIMIT 200), on the same connection.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/frontline_isolation_bench \\
         .venv/bin/python benchmarks/isolation_ledger.py --cases 5000 --runs 50
@@ -116,7 +116,7 @@ ORDER BY CASE WHEN EXISTS (SELECT 1 FROM isolation_checkin k WHERE k.case_id = c
                            AND (k.temperature >= 37.3 OR k.antigen = 'positive')) THEN 0
               WHEN EXISTS (SELECT 1 FROM isolation_checkin k WHERE k.case_id = c.id AND k.at >= %s) THEN 2 ELSE 1 END,
          c.planned_end, c.id
-LIMIT 500
+LIMIT 200
 """
 
 
@@ -155,8 +155,8 @@ def main():
 
     def orm():
         officer.forget_scope()
-        rows = ledger_page(officer, now, limit=500)
-        assert len(rows) == 500
+        rows = ledger_page(officer, now, limit=200)
+        assert len(rows) == 200
 
     since = day_start(now)
     params = [since, now - datetime.timedelta(hours=24), street_path, path_upper_bound(street_path),
@@ -165,7 +165,7 @@ def main():
     def raw():
         with connection.cursor() as cursor:
             cursor.execute(REFERENCE_SQL, params)
-            assert len(cursor.fetchall()) == 500
+            assert len(cursor.fetchall()) == 200
 
     with override_settings(ALLOWED_HOSTS=["*"]):
         client = Client()
@@ -174,7 +174,7 @@ def main():
         def page():
             assert client.get("/isolation/").status_code == 200
 
-        results = {"ledger_page (2 statements, 500 rows)": timed(orm), "reference (hand-written SQL)": timed(raw),
+        results = {"ledger_page (2 statements, 200 rows: one page)": timed(orm), "reference (hand-written SQL)": timed(raw),
                    "whole page GET /isolation/ (200 rows, indicators)": timed(page)}
     for what, values in results.items():
         print(f"{what}: p50 {statistics.median(values):.1f} ms, p95 {percentile(values, 0.95):.1f} ms, "
