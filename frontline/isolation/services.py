@@ -358,3 +358,24 @@ def record_checkin(case, *, temperature=None, symptoms=(), antigen="", note="", 
 
 def checkin_deadline_hour() -> int:
     return int(getattr(settings, "ISOLATION_CHECKIN_DEADLINE_HOUR", 10))
+
+
+# --- home sampling after a fever ----------------------------------------------------------------
+
+def request_home_sampling(case, *, actor, source="web"):
+    """One tap after a fever or a positive antigen: a home-sampling task (上门采样, the five-sample
+    set) for the person in the open testing round that covers their home (screening's
+    ``HomeTask``; an open one is returned as it is). ValidationError when no round is open there."""
+    from frontline.screening.models import HomeTask, Round
+    from frontline.screening.services import rounds
+
+    _require_case(actor, case)
+    _require_open(case)
+    ancestors = [case.area_path[:i] for i in range(10, len(case.area_path) + 1, 10)]
+    round_obj = (Round.objects.filter(status=Round.Status.OPEN, areas__path__in=ancestors).order_by("-starts_at", "-id")
+                 .first())
+    if round_obj is None:
+        raise ValidationError(_("No testing round is open for this home: ask the command post to open one."))
+    note = _("Isolation case #%(case)s: fever or positive antigen; home sampling (five-sample set).") % {"case": case.pk}
+    return rounds.create_home_task(round_obj, case.resident, reason=HomeTask.Reason.ISOLATED, note=note[:300], actor=actor,
+                                   source=source)

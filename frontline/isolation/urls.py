@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/<int:pk>/release/", views.release, name="release"),
     path("cases/<int:pk>/hospitalise/", views.hospitalise, name="hospitalise"),
     path("cases/<int:pk>/return-home/", views.return_home, name="return_home"),
+    path("cases/<int:pk>/home-sampling/", views.home_sampling, name="home_sampling"),
     path("transfers/<int:pk>/confirm/", views.confirm_transfer, name="confirm_transfer"),
     path("sites/", views.sites, name="sites"),
     path("sites/new/", views.site_new, name="site_new"),

@@ -1,6 +1,8 @@
 """Pages of the isolation app: the ledger, a case, its forms, the sites. Mobile-first; every read
 starts from ``restrict``, every write goes through ``services`` (errors land on the form)."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -60,6 +62,7 @@ def case_detail(request, pk):
     now = timezone.now()
     return render(request, "isolation/case.html", {
         "case": case, "now": now, "remaining": case.days_remaining(now), "day": case.day_number(now),
+        "fever": bool(case.last_alarm_at and case.last_alarm_at >= now - datetime.timedelta(hours=24)),
         "events": case.events.select_related("by"), "checkins": case.checkins.select_related("created_by")[:60],
         "transfers": case.transfers.select_related("site", "escort"),
         "checkin_form": forms.CheckInForm(), "extend_form": forms.ExtendForm(), "release_form": forms.ReleaseForm(),
@@ -205,3 +208,16 @@ def site_new(request):
         return redirect("isolation:sites")
 
     return _form_page(request, form, _("New isolation site"), save, back="isolation:sites")
+
+
+@login_required
+@require_POST
+def home_sampling(request, pk):
+    case = _case(request, pk)
+    try:
+        task = services.request_home_sampling(case, actor=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("Home sampling requested in %(round)s.") % {"round": task.round.name})
+    return redirect(case)

@@ -90,3 +90,26 @@ def test_api_cases_checkins_release_transfer(world, login, case_a, site_a):
     created = send(client, "post", "/isolation/cases", {"resident_id": world.resident_a.pk, "reason": "returnee", "days": 7})
     assert created.status_code == 201 and created.json()["days_remaining"] == 7
     assert send(client, "post", "/isolation/cases", {"resident_id": world.resident_b.pk, "reason": "returnee"}).status_code == 404
+
+
+def test_fever_puts_home_sampling_one_tap_away(world, login, case_a):
+    import datetime
+
+    from django.utils import timezone
+
+    from frontline.screening.models import HomeTask, Round
+
+    client = login(world.worker_a)
+    assert "iso-home-sampling" not in client.get(f"/isolation/cases/{case_a.pk}/").content.decode()
+    services.record_checkin(case_a, temperature="38.4", actor=world.worker_a)
+    assert "iso-home-sampling" in client.get(f"/isolation/cases/{case_a.pk}/").content.decode()
+    r = client.post(f"/isolation/cases/{case_a.pk}/home-sampling/", follow=True)
+    assert "No testing round is open" in r.content.decode() and not HomeTask.objects.exists()
+    now = timezone.now()
+    rnd = Round.objects.create(name="全员核酸第3轮", starts_at=now - datetime.timedelta(hours=1),
+                               ends_at=now + datetime.timedelta(hours=8), status="open")
+    rnd.areas.set([world.community])
+    client.post(f"/isolation/cases/{case_a.pk}/home-sampling/")
+    client.post(f"/isolation/cases/{case_a.pk}/home-sampling/")
+    task = HomeTask.objects.get()
+    assert task.resident == world.resident_a and task.reason == "isolated" and task.round == rnd
