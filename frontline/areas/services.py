@@ -14,9 +14,14 @@ from frontline.core.scoping import path_q
 
 from .models import PATH_CHUNK, Area
 
+
 # Tables that copy the path of a record's area so that a filter inside a subtree is one index
-# range on their own rows (model label, column). A move rewrites them with the areas' paths.
-PATH_COPIES = [("residents.NameKey", "area_path"), ("residents.ResidentTag", "area_path")]
+# range on their own rows: every app declares them (FrontlineApp.copied_paths), and a move
+# rewrites them with the areas' paths.
+def path_copies() -> list[tuple[str, str]]:
+    from frontline.core.registry import copied_paths
+
+    return [(copy.model, copy.field) for copy in copied_paths()]
 
 
 def _chunk(pk: int) -> str:
@@ -77,7 +82,7 @@ def move_area(area: Area, new_parent: Area, *, actor, source="web") -> Area:
         path=Concat(Value(new), Substr("path", len(old) + 1)),
         depth=F("depth") + (len(new) - len(old)) // PATH_CHUNK,
     )
-    for label, column in PATH_COPIES:
+    for label, column in path_copies():
         apps.get_model(label).objects.filter(path_q(column, old)).update(
             **{column: Concat(Value(new), Substr(column, len(old) + 1))})
     Area.objects.filter(pk=area.pk).update(parent=new_parent)

@@ -129,9 +129,16 @@ def name_key_rows(residents, paths: dict[int, str]) -> list[tuple[int, str, str]
 def sync_area_paths(residents, path: str) -> None:
     """Copy ``path`` onto the search keys and special groups of ``residents`` (a queryset or a
     list of ids): after they move to another household, or their household to another area."""
+    from django.apps import apps
+
+    from frontline.core.registry import copied_paths
+
     ids = residents.values("pk") if hasattr(residents, "values") else list(residents)
-    NameKey.objects.filter(resident__in=ids).exclude(area_path=path).update(area_path=path)
-    ResidentTag.objects.filter(resident__in=ids).exclude(area_path=path).update(area_path=path)
+    # Every table an app declares as copying a resident's area path (FrontlineApp.copied_paths):
+    # search keys and special groups here, isolation cases, ...
+    for copy in copied_paths():
+        if copy.source.startswith("resident__"):
+            apps.get_model(copy.model).objects.filter(resident__in=ids).exclude(**{copy.field: path}).update(**{copy.field: path})
 
 
 def _set_tags(resident: Resident, tags) -> None:
