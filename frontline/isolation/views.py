@@ -63,6 +63,9 @@ def case_detail(request, pk):
     return render(request, "isolation/case.html", {
         "case": case, "now": now, "remaining": case.days_remaining(now), "day": case.day_number(now),
         "fever": bool(case.last_alarm_at and case.last_alarm_at >= now - datetime.timedelta(hours=24)),
+        # Household members isolated together (their own cases, same scope).
+        "together": (IsolationCase.objects.restrict(request.user).open().filter(resident__household_id=case.resident.household_id)
+                     .exclude(pk=case.pk).select_related("resident").only("id", "kind", "planned_end", "resident__name")),
         "events": case.events.select_related("by"), "checkins": case.checkins.select_related("created_by")[:60],
         "transfers": case.transfers.select_related("site", "escort"),
         "checkin_form": forms.CheckInForm(), "extend_form": forms.ExtendForm(), "release_form": forms.ReleaseForm(),

@@ -113,3 +113,12 @@ def test_fever_puts_home_sampling_one_tap_away(world, login, case_a):
     client.post(f"/isolation/cases/{case_a.pk}/home-sampling/")
     task = HomeTask.objects.get()
     assert task.resident == world.resident_a and task.reason == "isolated" and task.round == rnd
+
+
+def test_case_page_lists_household_members_isolated_together(world, login, case_a):
+    from tests.factories import make_id_number
+
+    wife = resident(world.household_a, "刘芳", relation="spouse", id_number=make_id_number(seq=8101))
+    services.open_case(resident=wife, reason="secondary_contact", actor=world.worker_a)
+    page = login(world.worker_a).get(f"/isolation/cases/{case_a.pk}/").content.decode()
+    assert "Isolated together" in page and "刘芳" in page
