@@ -11,15 +11,17 @@ import datetime
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     IntegerField,
     Q,
     Value,
     When,
 )
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from .alerts import day_start, deadline
-from .models import IsolationCase
+from .models import CheckIn, IsolationCase
 
 LEDGER_FIELDS = (
     "id", "kind", "reason", "status", "start", "planned_end", "source_text", "site", "area_path", "policy_notes",
@@ -66,11 +68,24 @@ def ledger_page(user, now=None, limit=200, path=None) -> list[IsolationCase]:
 
 
 def indicators(user, now=None) -> dict:
-    """Share of people in isolation checked in today (the WHO's contact follow-up indicator)."""
+    """The WHO's contact follow-up indicators for the user's areas: the share of people in
+    isolation checked in today, and the share followed up on every completed day of their period
+    so far (a check-in on each local day from the start to yesterday)."""
     now = now or timezone.now()
     cases = IsolationCase.objects.restrict(user).open()
     total = cases.count()
-    checked = cases.filter(last_checkin_at__gte=day_start(now)).count()
+    start_of_today = day_start(now)
+    checked = cases.filter(last_checkin_at__gte=start_of_today).count()
+    today = timezone.localtime(now).date()
+    starts = dict(cases.values_list("pk", "start"))
+    per_case = dict(
+        CheckIn.objects.filter(case__in=cases, at__lt=start_of_today)
+        .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+        .order_by().values("case").annotate(days=Count("day", distinct=True)).values_list("case", "days")
+    )
+    every_day = sum(1 for pk, start in starts.items()
+                    if per_case.get(pk, 0) >= (today - timezone.localtime(start).date()).days)
     return {"total": total, "checked": checked, "missing": total - checked,
-            "share": round(100 * checked / total) if total else None, "deadline": deadline(now),
-            "past_deadline": now >= deadline(now)}
+            "share": round(100 * checked / total) if total else None,
+            "every_day": every_day, "every_day_share": round(100 * every_day / total) if total else None,
+            "deadline": deadline(now), "past_deadline": now >= deadline(now)}

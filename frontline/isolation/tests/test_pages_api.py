@@ -122,3 +122,25 @@ def test_case_page_lists_household_members_isolated_together(world, login, case_
     services.open_case(resident=wife, reason="secondary_contact", actor=world.worker_a)
     page = login(world.worker_a).get(f"/isolation/cases/{case_a.pk}/").content.decode()
     assert "Isolated together" in page and "刘芳" in page
+
+
+def test_indicator_followed_up_every_day(world, case_a):
+    import datetime
+
+    from django.utils import timezone
+
+    from frontline.isolation.ledger import indicators
+
+    other = _second_case(world)
+    # case_a started 3 days ago: a check-in on each of the three completed days; the other none.
+    today = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    for d in (1, 2, 3):
+        at = max(today - datetime.timedelta(days=d), case_a.start + datetime.timedelta(minutes=1))
+        services.record_checkin(case_a, temperature="36.5", at=at, actor=world.worker_a)
+    # Started today: nothing owed yet. Started two days ago without check-ins: not followed up.
+    services.open_case(resident=resident(household(world.unit_a, "104"), "周八"), reason="returnee",
+                       start=timezone.now() - datetime.timedelta(days=2), actor=world.worker_a)
+    stats = indicators(world.worker_a)
+    assert stats["total"] == 3 and stats["every_day"] == 2 and stats["every_day_share"] == 67
+    services.record_checkin(other, temperature="36.5", actor=world.worker_a)
+    assert indicators(world.worker_a)["checked"] == 1
