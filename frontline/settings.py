@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "frontline.areas",
     "frontline.residents",
     "frontline.screening",
+    "frontline.isolation",
     "frontline.checkpoints",
     "frontline.mywork",
     "frontline.demo",
@@ -226,3 +227,6 @@ LOGGING = {
     "loggers": {"huey": {"handlers": ["console"], "level": env.str("QUEUE_LOG_LEVEL", default="INFO"),
                          "propagate": False}},
 }
+
+# Isolation: an open case with no check-in by this local hour raises isolation.missed_checkin.
+ISOLATION_CHECKIN_DEADLINE_HOUR = env.int("ISOLATION_CHECKIN_DEADLINE_HOUR", default=10)

@@ -50,6 +50,13 @@ RULES_BEYOND_JSON_SCHEMA = {
     ("POST", "/api/v1/screening/conflicts/{result_id}/review"),
     ("POST", "/api/v1/screening/home-tasks"),
     ("POST", "/api/v1/screening/home-tasks/{task_id}/complete"),
+    # isolation: one open case per person, an end after the start; a plausible temperature (3.73
+    # or 373 refused), a check-in needs some content and an open case; a release needs a negative
+    # result or a reason; a full or closed site is refused without an override reason.
+    ("POST", "/api/v1/isolation/cases"),
+    ("POST", "/api/v1/isolation/cases/{case_id}/checkins"),
+    ("POST", "/api/v1/isolation/cases/{case_id}/release"),
+    ("POST", "/api/v1/isolation/cases/{case_id}/transfer"),
     # accounts: a request authenticated by a device token never issues tokens (403), whatever the body
     ("POST", "/api/v1/me/tokens"),
     ("POST", "/api/v1/users/{user_id}/tokens"),

@@ -38,6 +38,7 @@ NOT_THERE = 987654321
 # Parameters named for what they hold.
 PARAM_MODELS = {
     "assignment_id": "accounts.RoleAssignment",
+    "case_id": "isolation.IsolationCase",
     "round_id": "screening.Round",
     "desk_id": "screening.Desk",
     "resident_id": "residents.Resident",
@@ -54,7 +55,6 @@ PARAM_MODELS = {
     "policy_id": "checkpoints.ExitPolicy",
     "exemption_id": "checkpoints.Exemption",
     "pass_id": "checkpoints.Pass",
-    "isolation_id": "checkpoints.HomeIsolation",
 }
 # Parameters named ``pk``/``id``/``barcode``: the collection segment before them says what they are.
 SEGMENT_MODELS = {
@@ -65,11 +65,13 @@ SEGMENT_MODELS = {
     "passes": "checkpoints.Pass",
     "exemptions": "checkpoints.Exemption",
     "policies": "checkpoints.ExitPolicy",
-    "isolations": "checkpoints.HomeIsolation",
     "tubes": "screening.Tube",
     "bags": "screening.Bag",
     "rounds": "screening.Round",
     "tokens": None,  # one's own device tokens: reach is by user, not by area
+    "cases": "isolation.IsolationCase",
+    "isolations": "isolation.IsolationCase",  # the gate's old isolation pages, which redirect
+    "transfers": "isolation.Transfer",
     "work": "core.Alert",  # /me/work/{id}: an item of the inbox
     "jobs": None,  # a scheduled job's name: the jobs pages are for superusers, no area
 }

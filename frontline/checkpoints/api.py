@@ -35,7 +35,6 @@ from .models import (
     Exemption,
     ExitPolicy,
     Gate,
-    HomeIsolation,
     Pass,
     Passage,
     ResidentPresence,
@@ -60,8 +59,6 @@ from .schemas import (
     IdentifyIn,
     IdentifyOut,
     IsoDate,
-    IsolationIn,
-    IsolationOut,
     OverrideIn,
     PassageIn,
     PassageOut,
@@ -418,35 +415,7 @@ def revoke_pass(request, pass_id: RecordId, body: CheckpointReasonIn):
     return pass_out(validity.revoke(p, reason=body.reason, actor=request.user, source="api"))
 
 
-# --- home isolation and errands (seams) ---------------------------------------------------------
-
-def isolation_out(i) -> dict:
-    return {"id": i.pk, "resident": person_out(i.resident), "start": i.start, "end": i.end, "reason": i.reason,
-            "lifted_at": i.lifted_at, "lift_reason": i.lift_reason}
-
-
-@router.get("/isolations", response={200: list[IsolationOut], **ERRORS})
-def list_isolations(request, active: bool = True):
-    qs = HomeIsolation.objects.restrict(request.user).select_related("resident")
-    if active:
-        qs = qs.active_at(timezone.now())
-    return [isolation_out(i) for i in qs[:LIST_LIMIT]]
-
-
-@router.post("/isolations", response={201: IsolationOut, **ERRORS})
-def create_isolation(request, body: IsolationIn):
-    resident = _resident(request, body.resident_id)
-    i = services.set_home_isolation(resident=resident, start=body.start, end=body.end, reason=body.reason,
-                                    actor=request.user, source="api")
-    return Status(201, isolation_out(i))
-
-
-@router.post("/isolations/{isolation_id}/lift", response={200: IsolationOut, **ERRORS})
-def lift_isolation(request, isolation_id: RecordId, body: CheckpointReasonIn):
-    i = get_scoped_or_404(HomeIsolation.objects.select_related("resident__household__area"), request.user, "view", pk=isolation_id)
-    if i.lifted_at:
-        raise Conflict(_("Already lifted."))
-    return isolation_out(services.lift_home_isolation(i, reason=body.reason, actor=request.user, source="api"))
+# --- errands (seam; home isolation moved to /api/v1/isolation/) --------------------------------
 
 
 def errand_out(e) -> dict:

@@ -30,6 +30,7 @@ from frontline.core.access import person, require
 from frontline.core.models import AuditEntry
 from frontline.core.personal import mask_name  # noqa: F401  (re-exported: the one name mask)
 from frontline.core.scoping import user_can
+from frontline.isolation.status import isolated_exists_params, isolated_exists_sql
 from frontline.residents.models import Household, Resident
 
 from . import policy
@@ -38,7 +39,6 @@ from .models import (
     Exemption,
     ExitPolicy,
     Gate,
-    HomeIsolation,
     HouseholdQuota,
     Passage,
     ResidentPresence,
@@ -120,14 +120,14 @@ def _policy_facts(path: str, at, resident_id=None, household_id=None):
     params = [*ancestors, at_param, at_param]
     extra, columns = [], ""
     if resident_id is not None:
-        e, i = (lambda n: lean.column(Exemption, n, "e")), (lambda n: lean.column(HomeIsolation, n, "i"))
+        e = lambda n: lean.column(Exemption, n, "e")  # noqa: E731
+        # Isolation is the isolation app's one rule (isolation.status), as an SQL fragment.
         columns = (
             f", EXISTS (SELECT 1 FROM {lean.table(Exemption)} e WHERE {e('resident')} = %s AND {e('revoked_at')} IS NULL "
             f"AND {e('valid_from')} <= %s AND {e('valid_until')} > %s)"
-            f", EXISTS (SELECT 1 FROM {lean.table(HomeIsolation)} i WHERE {i('resident')} = %s AND {i('lifted_at')} IS NULL "
-            f"AND {i('start')} <= %s AND {i('end')} > %s)"
+            f", {isolated_exists_sql()}"
         )
-        extra = [resident_id, at_param, at_param, resident_id, at_param, at_param]
+        extra = [resident_id, at_param, at_param, resident_id, *isolated_exists_params(at)]
     quota_columns, quota_join, quota_params, quota_fields = "", "", [], []
     if household_id is not None and extra:
         hq, r = (lambda n: lean.column(HouseholdQuota, n, "hq")), (lambda n: lean.column(Resident, n, "r"))

@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from frontline.accounts.models import User
 from frontline.areas.models import Area
+from frontline.isolation import services as isolation_services
+from frontline.isolation.models import IsolationCase
 from frontline.residents.models import Resident, ResidentTag
 
 from . import services, tokens
@@ -152,8 +154,10 @@ def _build(community, now):
 
     # A resident in home isolation (close contact), who will ask at the gate anyway.
     isolated = pick(lambda r: (_age(r, today) or 0) >= 30, "盐湖区畜牧局家属院")
-    services.set_home_isolation(resident=isolated, start=now - datetime.timedelta(days=3), end=now + datetime.timedelta(days=11),
-                                reason="密切接触者，区疾控通知居家隔离14天", actor=staff)
+    if not IsolationCase.objects.open().filter(resident=isolated).exists():
+        isolation_services.open_case(resident=isolated, reason="close_contact", source_text="密切接触者，区疾控通知居家隔离14天",
+                                     start=now - datetime.timedelta(days=3), planned_end=now + datetime.timedelta(days=11),
+                                     actor=staff)
 
     shop = services.create_venue(area=community, name="八一西街便民超市", actor=staff)
 

@@ -106,19 +106,6 @@ class ExemptionForm(ScopedForm):
         )
 
 
-class IsolationForm(ScopedForm):
-    resident = ResidentChoiceField(label=_("Resident"), queryset=Resident.objects.none())
-    start = forms.DateTimeField(label=_("Start"), widget=DATETIME, required=False)
-    end = forms.DateTimeField(label=_("End"), widget=DATETIME)
-    reason = forms.CharField(label=_("Reason"), max_length=300)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["resident"].queryset = (
-            Resident.objects.restrict(self.user, "change").filter(status="present").select_related("household__area")
-        )
-
-
 class HouseholdChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.area.name} {obj.room}"

@@ -1,5 +1,6 @@
 """Gate checkpoints (卡口): gates, exit policy, exemptions, passes, passages, visitors, vehicles,
-venue-code scans, and the two small seams other apps build on (home isolation, errand requests).
+venue-code scans, and the small seam the assistance app builds on (errand requests); home isolation is the
+isolation app's (frontline.isolation.status.is_isolated).
 
 Every passage row is itself the log of a gate decision: it names the rule that decided, the
 staff member and the reason; overrides add the supervisor and their reason beside it.
@@ -21,7 +22,6 @@ from .querysets import (
     ExemptionQuerySet,
     ExitPolicyQuerySet,
     GateQuerySet,
-    HomeIsolationQuerySet,
     PassageQuerySet,
     PassQuerySet,
     ScopedQuerySet,
@@ -285,46 +285,6 @@ class Pass(ValidityWindow):
 
     def audit_area_path(self):
         return self.household.area.path
-
-
-class HomeIsolation(models.Model):
-    """A resident under home isolation (居家隔离), who may not go out.
-
-    A seam: the isolation app will own isolation cases (one-person-one-policy ledgers); the gate
-    needs only "is this person isolated now?". That app can keep writing these rows through
-    ``services.set_home_isolation`` / ``lift_home_isolation`` or replace ``is_isolated``.
-    """
-
-    resident = models.ForeignKey("residents.Resident", on_delete=models.CASCADE, related_name="home_isolations")
-    start = models.DateTimeField(_("start"))
-    end = models.DateTimeField(_("end"))
-    reason = models.CharField(_("reason"), max_length=300)
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    lifted_at = models.DateTimeField(null=True, blank=True)
-    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    lift_reason = models.CharField(max_length=300, blank=True)
-
-    scope_path = "resident__household__area__path"
-    objects = HomeIsolationQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-start"]
-        indexes = [models.Index(fields=["resident", "end"])]
-        verbose_name = _("home isolation")
-        verbose_name_plural = _("home isolations")
-
-    def __str__(self):
-        return f"{self.resident} · {self.start:%Y-%m-%d}–{self.end:%Y-%m-%d}"
-
-    def clean(self):
-        if self.start and self.end and self.end <= self.start:
-            raise ValidationError({"end": _("The end must come after the start.")})
-        if not (self.reason or "").strip():
-            raise ValidationError({"reason": _("A reason is required.")})
-
-    def audit_area_path(self):
-        return self.resident.household.area.path
 
 
 class ErrandRequest(models.Model):

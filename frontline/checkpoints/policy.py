@@ -8,14 +8,14 @@ in step: tests/test_policy_rules.py lists every rule.
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-FEVER = Decimal("37.3")
-TEMPERATURE_MIN, TEMPERATURE_MAX = Decimal("34.0"), Decimal("43.0")
+# The one temperature parser and fever threshold (core.vitals), shared with isolation check-ins.
+from frontline.core.vitals import FEVER, TEMPERATURE_MAX, TEMPERATURE_MIN, parse_temperature  # noqa: F401
+
 REMEASURE_AFTER = datetime.timedelta(minutes=5)
 
 # Every rule that can decide a passage: code → what the staff and the statistics show.
@@ -78,25 +78,6 @@ class Decision:
     @property
     def label(self) -> str:
         return rule_label(self.rule)
-
-
-def parse_temperature(value) -> Decimal | None:
-    """A body temperature in °C, or None when not measured.
-
-    3.73 or 373 are typing errors (a missing or extra decimal point), refused so the staff types
-    it again rather than letting a fever through.
-    """
-    if value in (None, ""):
-        return None
-    try:
-        reading = Decimal(str(value).strip().replace(",", ".").replace("℃", "").replace("°C", ""))
-    except InvalidOperation:
-        raise ValidationError({"temperature": _("%(v)s is not a temperature; type it as 36.5.") % {"v": value}}) from None
-    if not reading.is_finite() or not TEMPERATURE_MIN <= reading <= TEMPERATURE_MAX:
-        raise ValidationError({"temperature": _(
-            "%(v)s °C cannot be a body temperature (34.0–43.0): probably a typing error. Measure and type it again, e.g. 36.5."
-        ) % {"v": value}})
-    return reading.quantize(Decimal("0.1"))
 
 
 def _health_code_refusal(checks: Checks) -> Decision | None:

@@ -6,7 +6,7 @@ from frontline.core.validity import ValidityWindowQuerySet
 
 __all__ = [
     "ScopedQuerySet", "GateQuerySet", "ExitPolicyQuerySet", "ExemptionQuerySet", "PassQuerySet",
-    "HomeIsolationQuerySet", "PassageQuerySet", "ancestor_paths",
+    "PassageQuerySet", "ancestor_paths",
 ]
 
 
@@ -46,11 +46,6 @@ class ExemptionQuerySet(ValidityWindowQuerySet):
 
 class PassQuerySet(ValidityWindowQuerySet):
     pass
-
-
-class HomeIsolationQuerySet(ScopedQuerySet):
-    def active_at(self, at):
-        return self.filter(lifted_at__isnull=True, start__lte=at, end__gt=at)
 
 
 class PassageQuerySet(ScopedQuerySet):

@@ -286,23 +286,6 @@ class PassOut(Schema):
     token: str = Field(description="The signed QR content.")
 
 
-class IsolationIn(BodySchema):
-    resident_id: StrictInt = Field(..., ge=1, le=MAX_ID)
-    start: IsoDateTime | None = None
-    end: IsoDateTime
-    reason: str = Field(..., min_length=1, max_length=300, pattern=NO_NUL)
-
-
-class IsolationOut(Schema):
-    id: int
-    resident: GatePersonOut
-    start: datetime.datetime
-    end: datetime.datetime
-    reason: str
-    lifted_at: datetime.datetime | None
-    lift_reason: str
-
-
 class ErrandIn(BodySchema):
     resident_id: StrictInt = Field(..., ge=1, le=MAX_ID)
     what: str = Field("", max_length=300, pattern=NO_NUL)

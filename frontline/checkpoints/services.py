@@ -20,7 +20,6 @@ from .models import (
     Exemption,
     ExitPolicy,
     Gate,
-    HomeIsolation,
     Pass,
     VehiclePassage,
     Venue,
@@ -134,36 +133,6 @@ def issue_pass(*, household, valid_from=None, valid_until, actor, source="web") 
     gate_pass.save()
     audit.record(gate_pass, AuditEntry.Action.CREATE, actor=actor, source=source)
     return gate_pass
-
-
-# --- home isolation (seam for the isolation app) ------------------------------------------------
-
-def is_isolated(resident, at=None) -> bool:
-    return HomeIsolation.objects.active_at(at or timezone.now()).filter(resident=resident).exists()
-
-
-@transaction.atomic
-def set_home_isolation(*, resident, start=None, end, reason, actor, source="web") -> HomeIsolation:
-    require(actor, "change", resident.household.area.path)
-    iso = HomeIsolation(resident=resident, start=start or timezone.now(), end=end, reason=(reason or "").strip(),
-                        set_by=person(actor))
-    iso.full_clean()
-    iso.save()
-    audit.record(iso, AuditEntry.Action.CREATE, actor=actor, source=source, reason=iso.reason)
-    return iso
-
-
-@transaction.atomic
-def lift_home_isolation(iso: HomeIsolation, *, reason, actor, source="web") -> HomeIsolation:
-    require(actor, "change", iso.resident.household.area.path)
-    reason = _reason(reason)
-    if iso.lifted_at:
-        raise ValidationError(_("Already lifted."))
-    before = audit.snapshot(iso)
-    iso.lifted_at, iso.lifted_by, iso.lift_reason = timezone.now(), person(actor), reason
-    iso.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
-    audit.record(iso, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source, reason=reason)
-    return iso
 
 
 # --- errands (seam for the assistance app) ------------------------------------------------------

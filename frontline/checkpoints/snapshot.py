@@ -21,10 +21,11 @@ import datetime
 from django.utils import timezone
 
 from frontline.core.personal import mask_name
+from frontline.isolation.status import isolation_windows
 from frontline.residents.models import Household, Resident
 from frontline.residents.names import _HAN, search_keys
 
-from .models import Exemption, ExitPolicy, HomeIsolation, HouseholdQuota, Pass
+from .models import Exemption, ExitPolicy, HouseholdQuota, Pass
 
 VERSION = 2
 
@@ -99,8 +100,8 @@ def gate_state(gate, now=None) -> dict:
             for e in Exemption.objects.filter(resident_id__in=resident_ids, revoked_at__isnull=True, valid_until__gt=now)
         ],
         "isolations": [
-            {"r": i.resident_id, "start": _iso(i.start), "end": _iso(i.end)}
-            for i in HomeIsolation.objects.filter(resident_id__in=resident_ids, lifted_at__isnull=True, end__gt=now)
+            {"r": resident_id, "start": _iso(start), "end": _iso(end)}
+            for resident_id, start, end in isolation_windows(resident_ids, now)
         ],
         "quotas": [
             {"h": q.household_id, "policy": q.policy_id, "period": q.period_start.isoformat(), "people": q.people}

@@ -18,6 +18,7 @@ from frontline.checkpoints.models import (
 )
 from frontline.core import validity
 from frontline.core.models import AuditEntry
+from frontline.isolation import services as isolation_services
 
 from .helpers import inward, out
 
@@ -116,8 +117,8 @@ def test_exemption_does_not_use_the_household_quota(world, gate_a, policy_on, fa
 
 def test_home_isolated_resident_is_refused_and_an_errand_is_logged(world, gate_a):
     now = timezone.now()
-    services.set_home_isolation(resident=world.resident_a, end=now + datetime.timedelta(days=2), reason="密接 居家隔离",
-                                actor=world.worker_a)
+    isolation_services.open_case(resident=world.resident_a, planned_end=now + datetime.timedelta(days=2), reason="close_contact",
+                                 source_text="密接 居家隔离", actor=world.worker_a)
     result = out(gate_a, world.volunteer_a, world.resident_a.id_number)
     assert result.passage.rule == "home_isolation" and result.decision.offer_errand
     errand, created = services.log_errand(resident=world.resident_a, what="一碗羊肉汤", actor=world.volunteer_a,
@@ -127,10 +128,21 @@ def test_home_isolated_resident_is_refused_and_an_errand_is_logged(world, gate_a
 
 
 def test_lifted_isolation_lets_the_resident_out(world, gate_a):
-    iso = services.set_home_isolation(resident=world.resident_a, end=timezone.now() + datetime.timedelta(days=2),
-                                      reason="密接", actor=world.worker_a)
-    services.lift_home_isolation(iso, reason="核酸阴性 解除", actor=world.worker_a)
+    case = isolation_services.open_case(resident=world.resident_a, planned_end=timezone.now() + datetime.timedelta(days=2),
+                                        reason="close_contact", actor=world.worker_a)
+    assert out(gate_a, world.volunteer_a, world.resident_a.id_number).passage.rule == "home_isolation"
+    isolation_services.release(case, reason="核酸阴性 解除（区疾控电话确认）", actor=world.worker_a)
     assert out(gate_a, world.volunteer_a, world.resident_a.id_number).passage.rule == "normal"
+
+
+def test_health_monitoring_and_centralized_isolation_at_the_gate(world, gate_a):
+    """Health monitoring does not keep a person in; a case transferred to a site does."""
+    from frontline.isolation.models import IsolationCase
+
+    case = isolation_services.open_case(resident=world.resident_a, kind="monitoring", reason="returnee", actor=world.worker_a)
+    assert out(gate_a, world.volunteer_a, world.resident_a.id_number).passage.rule == "normal"
+    IsolationCase.objects.filter(pk=case.pk).update(kind="centralized", status="transferred")
+    assert out(gate_a, world.volunteer_a, world.resident_a.id_number).passage.rule == "home_isolation"
 
 
 @pytest.mark.parametrize("typed", ["3.73", "373", "0", "abc", "99.9"])
@@ -309,3 +321,15 @@ def test_supervisor_override_needs_the_right_and_a_reason(world, gate_a, policy_
     assert "送孕妇就医" in entry.reason and "sealed" in entry.reason and entry.actor == world.worker_a
     with pytest.raises(ValidationError):
         services.override_passage(p, actor=world.worker_a, reason="again")
+
+
+def test_offline_snapshot_lists_isolation_windows_from_the_isolation_app(world, gate_a):
+    from frontline.checkpoints.snapshot import gate_state
+
+    end = timezone.now() + datetime.timedelta(days=2)
+    case = isolation_services.open_case(resident=world.resident_a, planned_end=end, reason="close_contact", actor=world.worker_a)
+    isolation_services.open_case(resident=world.resident_b, reason="close_contact", actor=world.worker_b)  # another compound
+    isolations = gate_state(gate_a)["isolations"]
+    assert [i["r"] for i in isolations] == [world.resident_a.pk] and isolations[0]["end"] == end.isoformat()
+    isolation_services.release(case, reason="解除（疾控电话确认）", actor=world.worker_a)
+    assert gate_state(gate_a)["isolations"] == []

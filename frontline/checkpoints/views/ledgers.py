@@ -1,4 +1,5 @@
-"""Pages for the ledgers behind the gate: passes, exemptions, exit policies, home isolation, errands.
+"""Pages for the ledgers behind the gate: passes, exemptions, exit policies, errands
+(home isolation redirects to the isolation app).
 
 Every list is ``restrict``-ed; every change goes through services with a reason.
 """
@@ -16,7 +17,7 @@ from frontline.core import validity
 from frontline.core.scoping import get_scoped_or_404
 
 from .. import forms, services
-from ..models import ErrandRequest, Exemption, ExitPolicy, HomeIsolation, Pass
+from ..models import ErrandRequest, Exemption, ExitPolicy, Pass
 from ..pdf import pass_pdf as render_pass_pdf
 
 LIMIT = 300
@@ -155,29 +156,21 @@ def policy_end(request, pk):
 
 # --- home isolation (seam) and errands ------------------------------------------------------------
 
+# Home isolation moved to the isolation app (one source of truth): the old pages redirect there.
+
 @login_required
 def isolation_list(request):
-    rows = HomeIsolation.objects.restrict(request.user).select_related("resident__household__area", "set_by")[:LIMIT]
-    return render(request, "checkpoints/isolation_list.html", {"isolations": rows, "now": timezone.now()})
+    return redirect("isolation:ledger", permanent=True)
 
 
 @login_required
 def isolation_new(request):
-    form = forms.IsolationForm(request.POST or None, user=request.user)
-
-    def save(data):
-        services.set_home_isolation(actor=request.user, **data)
-        messages.success(request, _("Home isolation recorded."))
-        return redirect("checkpoints:isolations")
-
-    return _form_page(request, form, _("Home isolation"), save)
+    return redirect("isolation:case_new", permanent=True)
 
 
 @login_required
-@require_POST
 def isolation_lift(request, pk):
-    iso = get_scoped_or_404(HomeIsolation.objects.select_related("resident__household__area"), request.user, "view", pk=pk)
-    return _with_reason(request, iso, services.lift_home_isolation, _("Home isolation lifted."), "checkpoints:isolations")
+    return redirect("isolation:ledger", permanent=True)
 
 
 @login_required

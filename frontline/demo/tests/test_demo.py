@@ -161,3 +161,16 @@ def test_the_demo_acts_as_system_demo_or_as_its_logins(demo, db):
     assert AuditEntry.objects.filter(actor_name="system:demo", model="areas.area").exists()
     assert not names & {"", "system"}
     assert AuditEntry.objects.filter(actor__isnull=True).exclude(actor_name__startswith="system:").count() == 0
+
+
+def test_isolation_ledger_has_a_fever_first_a_transfer_and_a_missed_checkin(demo, client):
+    from frontline.isolation.models import IsolationCase
+
+    cases = IsolationCase.objects.all()
+    assert cases.filter(status="active").count() >= 11 and cases.filter(status="transferred").count() >= 1
+    client.force_login(User.objects.get(username="worker"))
+    page = client.get("/isolation/").content.decode()
+    assert page.count('data-testid="iso-case"') >= 12
+    first = page[page.index('data-testid="iso-case"'):]
+    assert "iso-fever" in page[:page.index('data-testid="iso-case"')] or "fever" in first[:400]
+    assert "iso-missing" in page
