@@ -75,3 +75,40 @@ def test_desk_reopens_offline_from_the_cache_and_syncs_once(logged_in_page, live
     expect(page.locator(".desk-where")).to_contain_text("改名台")
     expect(page.get_by_test_id("pending")).to_have_text("0")
     assert Sample.objects.count() == 1
+
+
+def test_after_an_offline_sync_the_desk_lists_what_the_server_questioned(logged_in_page, live_server, screening):
+    from .test_browser_desk import open_desk
+
+    people = screening.people(2)
+    page = open_desk(logged_in_page, live_server, screening)
+    code = tube_code()
+    scanner(page, code)
+    expect(page.get_by_test_id("tube")).to_have_text(code)
+    page.context.set_offline(True)
+    for person in (people[0], people[1], people[0]):  # the first person twice, nobody to ask
+        scanner(page, person.id_number)
+    expect(page.get_by_test_id("slot")).to_have_text("3")
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_synced(page)
+    review = page.get_by_test_id("review")
+    expect(review).to_be_visible()
+    items = review.locator("li")
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text("本轮已采过")
+    expect(items.first).to_contain_text(f"{code} #3")
+    expect(items.first).to_contain_text(f"首次：{code} #1")
+    assert people[0].id_number not in page.content()
+    page.screenshot(path="/tmp/field-review-list.png", full_page=True)
+    items.first.locator("button[data-action=undo]").click()
+    expect(review).to_be_hidden()
+    expect(page.get_by_test_id("slot")).to_have_text("2")  # the slot is free again
+    questioned = Sample.objects.get(slot=3)
+    assert questioned.voided_at is not None and "本轮已采过" in questioned.void_reason
+    assert questioned.reviewed_by == screening.sampler_a
+    # Reloaded: nothing left to look at.
+    page.reload()
+    expect(page.get_by_test_id("slot")).to_have_text("2")
+    page.wait_for_timeout(500)
+    expect(review).to_be_hidden()

@@ -71,6 +71,13 @@ def desk_strings() -> dict:
         "syncing": _("syncing…"),
         "rejected": _("Not stored"),
         "dismiss": _("Dismiss"),
+        "review_keep": _("Keep"),
+        "review_undo": _("Undo"),
+        "review_first": _("first: %(where)s"),
+        "review_undo_reason": _("undone after the offline sync: %(why)s"),
+        "review_kept": _("Kept: %(tube)s #%(slot)s."),
+        "review_undone": _("Undone: %(tube)s #%(slot)s."),
+        "review_offline": _("Offline: look at these again when the network is back."),
     }
 
 
@@ -97,6 +104,8 @@ class DeskView(LoginRequiredMixin, TemplateView):
             "lookup_url": lookup_url,
             "tube_url": lookup_url[: -len("lookup")] + "tubes/",
             "batch_url": reverse("api:desk_batch"),
+            "review_url": reverse("api:desk_review", kwargs={"desk_id": desk.pk}),
+            "sample_review_url": reverse("api:review_sample", kwargs={"sample_id": 0})[: -len("0/review")],
             "csrf": get_token(self.request),
             "strings": desk_strings(),
         }
