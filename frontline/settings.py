@@ -26,6 +26,7 @@ SECRET_KEY = env.str("FRONTLINE_SECRET_KEY", default="") or read_or_create_key(V
 FRONTLINE_DATA_KEY = env.str("FRONTLINE_DATA_KEY", default="") or read_or_create_key(VAR_DIR / "data_key")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "frontline.core.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

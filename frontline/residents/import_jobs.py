@@ -178,5 +178,6 @@ def confirm(job_id, *, user) -> str | None:
     options = {**job["options"], "dry_run": False}
     new_id = new_job(user=user, upload_path=upload, filename=job["filename"], area=area, options=options)
     job["upload"] = ""  # the file now belongs to the real run
+    job["real_run"] = new_id  # reopened, the dry run says it was imported, and where
     _save(job_id, job)
     return new_id

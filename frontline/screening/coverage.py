@@ -14,7 +14,7 @@ from django.db.models.functions import Substr
 
 from frontline.areas.models import Area
 from frontline.core.scoping import prefix_q
-from frontline.residents.models import Resident
+from frontline.residents.models import Resident, room_order
 
 from .models import Exemption, HomeTask, Round, Sample, Visitor
 from .services.people import round_residents
@@ -177,7 +177,7 @@ def not_sampled(round_obj: Round, user, area: Area | None = None):
                            had_undone=Exists(in_round.filter(voided_at__isnull=False)),
                            home_task=Exists(HomeTask.objects.filter(round=round_obj, resident=OuterRef("pk"), status="open")))
                  .select_related("household__area").prefetch_related("tags")
-                 .order_by("household__area__path", "household__room", "pk"))
+                 .order_by("household__area__path", *room_order("household__"), "pk"))
     labels = _labels()
     for r in residents:
         if r.home_task:

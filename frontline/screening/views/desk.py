@@ -27,7 +27,9 @@ class IndexView(LoginRequiredMixin, TemplateView):
         mine = set(DeskAssignment.objects.filter(user=user).values_list("desk_id", flat=True))
         desks = sorted(desks, key=lambda d: (d.pk not in mine, d.site.round_id, d.site.name, d.name))
         return {**super().get_context_data(**kwargs), "rounds": rounds, "desks": desks, "my_desks": mine,
-                "can_plan": user.has_action("change")}
+                "can_plan": user.has_action("change"),
+                # Only who may open the import page sees its button (not a grid worker).
+                "can_import": user.is_superuser or user.has_action("lab") or user.has_action("import")}
 
 
 def desk_strings() -> dict:

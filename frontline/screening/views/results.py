@@ -15,7 +15,7 @@ from frontline.core.scoping import get_scoped_or_404
 
 from .. import imports
 from ..forms import ResultFileForm
-from ..models import ControlFlag, LabResult, RetestItem
+from ..models import ControlFlag, LabResult, RetestItem, Tube
 from ..services import results as result_service
 from ..services.common import ScreeningError
 
@@ -54,8 +54,10 @@ class ConflictsView(LoginRequiredMixin, TemplateView):
         pending = list(LabResult.objects.restrict(self.request.user, "change").conflicts().select_related("tube")[:500])
         accepted = dict(LabResult.objects.filter(tube_id__in=[r.tube_id for r in pending], accepted=True)
                         .values_list("tube_id", "result"))
+        labels = dict(Tube.Result.choices)
         for r in pending:
-            r.accepted_result = accepted.get(r.tube_id, "")
+            # The accepted result in the UI's language (it was the raw value: "negative").
+            r.accepted_result = labels.get(accepted.get(r.tube_id, ""), accepted.get(r.tube_id, ""))
         return {**super().get_context_data(**kwargs), "pending": pending}
 
     def post(self, request):
