@@ -79,3 +79,22 @@ def test_500_is_a_page_and_survives_a_broken_frame(rf, monkeypatch, world):
 def test_api_errors_are_left_to_the_api(client):
     response = client.get("/api/v1/no-such-endpoint")
     assert "text/html" not in response.get("Content-Type", "") or "返回上一页" not in response.content.decode()
+
+
+def test_junk_ids_in_a_query_or_an_address_are_ignored_or_404_never_500(world, login):
+    import datetime
+
+    from django.utils import timezone
+
+    from frontline.screening.models import Round
+    from frontline.screening.services import rounds
+
+    now = timezone.now()
+    r = rounds.create_round(name="轮", areas=[world.compound_a], starts_at=now, ends_at=now + datetime.timedelta(hours=2),
+                            pooling=Round.Pooling.TEN, actor=world.street_officer)
+    client = login(world.worker_a)
+    for junk in ("abc", "99999999999999999999", "-1"):
+        assert client.get(reverse("screening:coverage", args=[r.pk]), {"area": junk}).status_code in (200, 400, 404)
+        assert client.get(reverse("screening:retests"), {"round": junk}).status_code == 200
+        assert client.get(reverse("residents:household_create"), {"area": junk}).status_code in (200, 403)
+    assert client.get("/residents/99999999999999999999/").status_code == 404

@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 
 from frontline.core.alerts import acknowledge_alert
 from frontline.core.models import Alert
-from frontline.core.scoping import get_scoped_or_404
+from frontline.core.scoping import as_id, get_scoped_or_404
 
 from .. import imports
 from ..forms import ResultFileForm
@@ -79,9 +79,9 @@ class RetestsView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         qs = (RetestItem.objects.restrict(self.request.user)
               .select_related("tube__round", "sample__resident", "sample__visitor", "household__area").order_by("-created_at", "tube_id", "pk"))
-        round_id = self.request.GET.get("round")
-        if round_id and round_id.isdigit():
-            qs = qs.filter(tube__round_id=int(round_id))
+        round_id = as_id(self.request.GET.get("round"))
+        if round_id:
+            qs = qs.filter(tube__round_id=round_id)
         groups = {}
         for item in qs[:2000]:
             groups.setdefault(item.tube, []).append(item)
