@@ -159,7 +159,7 @@ def statistics(request):
         # by the default week: no figures, no download, the form with its error.
         return render(request, "checkpoints/stats.html", {
             "form": form, "rows": [], "totals": None, "invalid": True, "query": request.GET.urlencode(),
-        }, status=400)
+        })
     rows = stats.gate_day_stats(request.user, date_from, date_to, gates)
     for row in rows:
         row["refusal_list"] = sorted(((rule_label(k), v) for k, v in row["refusals"].items()), key=lambda kv: -kv[1])
