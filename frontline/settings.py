@@ -47,6 +47,7 @@ SECRET_KEY = _key("FRONTLINE_SECRET_KEY", "secret_key")
 FRONTLINE_DATA_KEY = _key("FRONTLINE_DATA_KEY", "data_key")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "frontline.core.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

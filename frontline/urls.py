@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from frontline.api import api, unknown_endpoint
+from frontline.core import errors
 from frontline.core.registry import frontline_apps
 
 urlpatterns = [
@@ -18,3 +19,9 @@ for app in frontline_apps():
     if app.url_prefix is not None:
         urlpatterns.append(path(f"{app.url_prefix}/", include(f"{app.name}.urls")))
 urlpatterns.append(path("", include("frontline.core.urls")))
+
+# The HTML error pages (core/errors.py); /api/ requests are handed to Django's defaults there.
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

@@ -39,6 +39,7 @@ NOT_THERE = 987654321
 PARAM_MODELS = {
     "assignment_id": "accounts.RoleAssignment",
     "case_id": "isolation.IsolationCase",
+    "sample_id": "screening.Sample",
     "round_id": "screening.Round",
     "desk_id": "screening.Desk",
     "resident_id": "residents.Resident",
@@ -84,7 +85,8 @@ OPAQUE_PARAMS = {"job"}
 ACCOUNT_PARAMS = {"token_id", "user_id"}
 
 # Pages anyone may open, by URL name.
-PUBLIC_PAGES = {"accounts:login", "set_language", "api:openapi-json", "api:openapi-view", "api:api-root"}
+PUBLIC_PAGES = {"accounts:login", "set_language", "api:openapi-json", "api:openapi-view", "api:api-root",
+                "core:service_worker", "core:manifest", "core:favicon"}
 # Pages that end the session: tried anonymously only.
 SIGN_OUT = {"accounts:logout"}
 # Not part of the application (Django's admin has its own staff login).

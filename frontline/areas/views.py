@@ -14,7 +14,7 @@ from frontline.core.access import require
 from frontline.core.history import history_rows
 from frontline.core.scoping import get_scoped_or_404, user_can
 from frontline.core.views import ActionRequiredMixin, apply_service_errors
-from frontline.residents.models import Household
+from frontline.residents.models import Household, room_order
 
 from . import services
 from .forms import AreaForm
@@ -69,7 +69,7 @@ class AreaDetailView(LoginRequiredMixin, TemplateView):
         children = with_child_counts(area.children.all())
         households = (
             Household.objects.restrict(user).in_area(area).select_related("area").with_counts()
-            .order_by("area__path", "room")
+            .order_by("area__path", *room_order())
         )
         page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(self.request.GET.get("page"))
         labels = area_labels([h.area for h in page])

@@ -24,6 +24,7 @@ from frontline.api import ERRORS
 from frontline.areas.models import Area
 from frontline.core import validity
 from frontline.core.apikit import Conflict
+from frontline.core.personal import mask_name
 from frontline.core.scoping import get_scoped_or_404
 from frontline.residents.models import Household, Resident
 
@@ -42,7 +43,7 @@ from .models import (
     Venue,
     VenueScan,
 )
-from .policy import Checks, parse_temperature
+from .policy import Checks, parse_temperature, rule_label
 from .schemas import (
     MAX_ID,
     CheckpointReasonIn,
@@ -62,6 +63,7 @@ from .schemas import (
     OverrideIn,
     PassageIn,
     PassageOut,
+    PassageReviewIn,
     PassIn,
     PassOut,
     PolicyIn,
@@ -140,6 +142,47 @@ def gate_state(request, gate_id: RecordId):
     gate = _gate(request, gate_id)
     services.require_gate(request.user, gate)
     return snapshot.gate_state(gate)
+
+
+class PassageReviewOut(Schema):
+    id: int
+    at: str
+    direction: str
+    who: str
+    decision: str
+    rule_label: str
+    server_rule_label: str
+    reviewed: bool
+
+
+def _review_out(p: Passage) -> dict:
+    if p.resident_id:
+        who = person_out(p.resident)["name"]
+    elif p.visitor_id:
+        who = mask_name(p.visitor.name)
+    else:
+        who = ""
+    return {"id": p.pk, "at": timezone.localtime(p.at).strftime("%H:%M"), "direction": p.direction, "who": who,
+            "decision": p.decision, "rule_label": str(rule_label(p.rule)), "server_rule_label": str(rule_label(p.server_rule)),
+            "reviewed": p.reviewed_at is not None}
+
+
+@router.get("/gates/{gate_id}/review", response={200: list[PassageReviewOut], **ERRORS})
+def gate_review(request, gate_id: RecordId):
+    """Passages decided offline here that the server would have decided otherwise (e.g. the
+    household's quota was used meanwhile), until someone on duty has looked at them."""
+    gate = _gate(request, gate_id)
+    return [_review_out(p) for p in services.passages_to_review(gate, actor=request.user)]
+
+
+@router.post("/passages/{passage_id}/review", response={200: PassageReviewOut, **ERRORS})
+def review_passage(request, passage_id: RecordId, body: PassageReviewIn):
+    """Mark a questioned passage as looked at (the gate's decision stays; the change log says who)."""
+    passage = get_scoped_or_404(Passage.objects.select_related("gate__compound", "resident", "visitor"), request.user, "view",
+                                pk=passage_id)
+    if not passage.needs_review or passage.reviewed_at is not None:
+        raise Conflict(_("This passage does not need a review (any more)."))
+    return _review_out(services.review_passage(passage, actor=request.user, note=body.note, source="api"))
 
 
 @router.get("/gates/{gate_id}/live", response={200: dict, **ERRORS})

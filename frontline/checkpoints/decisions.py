@@ -529,3 +529,29 @@ def override_passage(passage: Passage, *, actor, reason: str, source="web") -> P
     audit.record(passage, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source,
                  reason=f"override ({passage.rule}): {reason}")
     return passage
+
+
+def passages_to_review(gate: Gate, *, actor, limit=100):
+    """Passages decided offline at ``gate`` that the server would have decided otherwise, not yet
+    looked at, oldest first."""
+    require_gate(actor, gate)
+    return list(Passage.objects.filter(gate=gate, needs_review=True, reviewed_at__isnull=True)
+                .select_related("resident", "visitor").order_by("at", "pk")[:limit])
+
+
+@transaction.atomic
+def review_passage(passage: Passage, *, actor, note: str = "", source="web") -> Passage:
+    """Someone on duty has looked at a passage the server questioned (``needs_review``); the
+    decision as made at the gate stays, with who looked and when in the change log."""
+    require_gate(actor, passage.gate)
+    passage = Passage.objects.select_for_update().select_related("gate__compound").get(pk=passage.pk)
+    if not passage.needs_review:
+        raise ValidationError(_("This passage does not need a review."))
+    if passage.reviewed_at is not None:
+        raise ValidationError(_("Someone has looked at this passage already."))
+    before = audit.snapshot(passage)
+    passage.reviewed_at, passage.reviewed_by = timezone.now(), person(actor)
+    passage.save(update_fields=["reviewed_at", "reviewed_by"])
+    audit.record(passage, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source,
+                 reason=f"reviewed ({passage.rule} / server: {passage.server_rule}){': ' + note if note else ''}"[:300])
+    return passage

@@ -421,6 +421,10 @@ class Passage(models.Model):
     decided_offline = models.BooleanField(_("decided offline"), default=False)
     needs_review = models.BooleanField(_("needs review"), default=False)
     server_rule = models.CharField(max_length=30, blank=True)
+    # Someone at the gate (or a supervisor) has looked at a passage that needs review.
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    db_index=False, db_constraint=False)
 
     scope_path = "gate__compound__path"
     objects = PassageQuerySet.as_manager()

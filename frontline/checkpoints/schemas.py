@@ -394,3 +394,9 @@ def passage_out(p, decision=None) -> dict:
     else:
         data.update(offer_errand=p.rule == "home_isolation" and not p.overridden_by_id)
     return data
+
+
+class PassageReviewIn(BodySchema):
+    """A questioned passage looked at after an offline sync (the gate's review list)."""
+
+    note: str = Field("", max_length=300, pattern=NO_NUL)

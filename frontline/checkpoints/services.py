@@ -14,7 +14,14 @@ from frontline.core.models import AuditEntry
 from frontline.residents.models import Resident
 
 from . import tokens
-from .decisions import clean_uuid, override_passage, record_passage, require_gate  # noqa: F401 (one import point)
+from .decisions import (  # noqa: F401 (one import point)
+    clean_uuid,
+    override_passage,
+    passages_to_review,
+    record_passage,
+    require_gate,
+    review_passage,
+)
 from .models import (
     ErrandRequest,
     Exemption,

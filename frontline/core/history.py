@@ -23,6 +23,7 @@ class HistoryRow:
     entry: AuditEntry
     changes: list[Change] = field(default_factory=list)
     revealed: str = ""
+    actor: str = ""  # the person's name (display name), not the login name
 
 
 def _field(model, name):
@@ -68,13 +69,25 @@ def _display(model, name, value, related_cache) -> str:
     return str(value)
 
 
+def _actor_names(ids) -> dict:
+    """The people's names (display name, else the login name) of the given user ids, one query."""
+    if not ids:
+        return {}
+    from django.contrib.auth import get_user_model
+
+    return {pk: display or username for pk, display, username in
+            get_user_model().objects.filter(pk__in=ids).values_list("pk", "display_name", "username")}
+
+
 def history_rows(obj, limit: int = 50) -> list[HistoryRow]:
     """The newest ``limit`` audit entries of ``obj``, each with its changes ready to show."""
     model = type(obj)
     cache = {}
     rows = []
-    for entry in history(obj).select_related(None)[:limit]:
-        row = HistoryRow(entry=entry)
+    entries = list(history(obj).select_related(None)[:limit])
+    names = _actor_names({e.actor_id for e in entries if e.actor_id})
+    for entry in entries:
+        row = HistoryRow(entry=entry, actor=names.get(entry.actor_id) or entry.actor_name)
         changes = entry.changes or {}
         if entry.action == AuditEntry.Action.REVEAL:
             row.revealed = _label(model, changes.get("field", ""))

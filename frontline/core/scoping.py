@@ -7,6 +7,7 @@ form choices, imports, exports and reports all go through ``restrict``; a row ou
 404, the same as one that does not exist.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import Q
 from django.http import Http404
@@ -139,10 +140,26 @@ class ScopedQuerySet(models.QuerySet):
         return subtree_q(field, self.scope_paths)
 
 
+MAX_ID = 2**63 - 1
+
+
+def as_id(value):
+    """A record id from a query parameter or a form value: a positive whole number the database
+    can hold, else None (``?area=abc`` and ``?area=99999999999999999999`` are ignored, not a 500)."""
+    try:
+        number = int(str(getattr(value, "pk", value)).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 def get_scoped_or_404(queryset, user, action="view", **lookup):
     try:
         return queryset.restrict(user, action).get(**lookup)
     except queryset.model.DoesNotExist:
+        raise Http404 from None
+    except (ValueError, TypeError, OverflowError, ValidationError):
+        # A lookup value that is no id at all (junk typed into an address): nothing is there.
         raise Http404 from None
 
 

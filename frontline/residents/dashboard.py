@@ -5,4 +5,8 @@ from frontline.areas.stats import dashboard_context
 
 
 def panels(user) -> list[dict]:
+    if not user.has_action("view") and user.role_assignments.exists():
+        # A role without the ledger (a lab account) sees its own panels, not resident counters
+        # it may not open; an account with no role yet keeps the hint that says so.
+        return []
     return [{"template": "residents/_dashboard.html", **dashboard_context(user)}]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontline.areas.labels import area_labels
 from frontline.areas.models import Area
+from frontline.core.scoping import as_id
 
 from .models import Resident, ResidentTag
 
@@ -51,10 +52,7 @@ class ScopedAreaField(forms.ModelChoiceField):
 
 def _selected_area(data, initial=None):
     raw = (data or {}).get("area") or initial
-    try:
-        return int(getattr(raw, "pk", raw)) if raw else None
-    except (TypeError, ValueError):
-        return None
+    return as_id(raw) if raw else None
 
 
 class ResidentFilterForm(forms.Form):

@@ -71,8 +71,12 @@ class ExportForm(forms.Form):
         super().__init__(*args, **kwargs)
         queryset, labels = scoped_areas(user, "export")
         self.fields["area"].queryset, self.fields["area"].labels = queryset, labels
-        if len(labels) == 1:
+        # Nothing selected made the download do nothing visible: the list starts at the top of
+        # the user's scope (everything they may export), with no empty choice.
+        self.fields["area"].empty_label = None
+        if labels:
             self.fields["area"].initial = next(iter(labels))
+        self.fields["area"].error_messages["required"] = _("Choose the area to export.")
         self.user = user
         if not user.has_action("reveal"):
             del self.fields["reveal"]

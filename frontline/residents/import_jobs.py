@@ -131,6 +131,7 @@ def state_of(run: JobRun) -> dict:
         "area_id": params.get("area_id"), "options": {"dry_run": params.get("dry_run"), "strict": params.get("strict"),
                                                      "create_missing": params.get("create_missing")},
         "upload": params.get("upload", "") if upload_exists(params.get("upload", "")) else "",
+        "real_run": params.get("confirmed_by", ""),
         "result": result, "summary": run.result.get("summary", "") if run.result else "",
         "dry_run": params.get("dry_run"), "error": error, "run": run,
     }
@@ -167,7 +168,8 @@ def confirm(token: str, *, user, accepted=(), dry_run=False) -> str | None:
         if area is None:
             return None
         new_token = uuid.uuid4().hex
-        run.params = {**run.params, "upload": "", "confirmed_by": new_token}
+        # Reopened, the dry run says it was imported, and links to the run that did it.
+        run.params = {**run.params, "upload": "", ("rechecked_by" if dry_run else "confirmed_by"): new_token}
         run.save(update_fields=["params"])
         suggested = {s["name"]: s["area_id"] for s in result.get("suggestions") or []}
         aliases = {**(run.params.get("area_aliases") or {}), **{n: suggested[n] for n in accepted if n in suggested}}

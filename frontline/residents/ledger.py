@@ -113,7 +113,7 @@ STATUS_LABELS = {
     "present": ("在住", "常住", "居住", "在家", "现住"),
     "away": ("外出", "不在", "暂离", "在外地"),
     "moved_out": ("迁出", "已迁出", "已搬离", "搬走"),
-    "deceased": ("死亡", "已故", "去世", "已死亡"),
+    "deceased": ("已故", "死亡", "去世", "已死亡"),  # 已故 first: the template and errors say what the UI says
 }
 TAG_LABELS = {
     "elderly_alone": ("独居老人", "独居"),

@@ -1,6 +1,7 @@
 import datetime
 
 from django.db import models
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +9,13 @@ from frontline.core import idnumber
 from frontline.core.personal import PersonalIdentity
 
 from .querysets import HouseholdQuerySet, ResidentQuerySet, ResidentRowQuerySet
+
+
+def room_order(prefix: str = "") -> list:
+    """Rooms in the order people count them: 101, 102, …, 1001 (shorter numbers first, then as
+    text), not as text alone (1001 before 101). ``prefix`` reaches the room through a relation
+    (``"household__"``)."""
+    return [Length(f"{prefix}room"), f"{prefix}room"]
 
 
 class Household(models.Model):

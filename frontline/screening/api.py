@@ -27,6 +27,7 @@ from . import coverage, imports
 from .models import Bag, ControlFlag, Desk, HomeTask, Lab, LabResult, RetestItem, Round, Sample, Tube
 from .services import lookup as lookup_service
 from .services import results as result_service
+from .services import review as review_service
 from .services import rounds as round_service
 from .services import sampling, transport
 from .services.common import ScreeningError
@@ -584,6 +585,47 @@ def desk_scan(request, payload: ScreeningScanIn):
     409 ``tube_sealed`` / ``tube_full`` ask for a new tube; 422 names the bad input."""
     outcome = sampling.register(_item(payload), actor=request.user, source=Sample.Source.API)
     return Status(201 if outcome.status == "created" else 200, outcome.as_dict())
+
+
+# --- after an offline sync: what the server questioned -----------------------------------------
+
+class ScreeningReviewItemOut(Out):
+    sample_id: int
+    client_id: str
+    tube: str
+    slot: int
+    name: str
+    id_masked: str
+    reasons: list[str]
+    reason_text: str
+    earlier: str | None
+    at: str
+
+
+class ScreeningSampleReviewIn(Body):
+    decision: Literal["keep", "undo"]
+    reason: text(200) = ""
+
+
+@router.get("/desks/{desk_id}/review", response={200: list[ScreeningReviewItemOut], **ERRORS})
+def desk_review(request, desk_id: PathId):
+    """The desk's scans stored offline that the server, online, would have questioned (already
+    sampled this round, not in the ledger, outside the round's areas), until someone looks."""
+    items = review_service.open_items(_desk(request, desk_id), actor=request.user)
+    return [review_service.item_data(s) for s in items]
+
+
+@router.post("/samples/{sample_id}/review", response={200: ScreeningReviewItemOut, **ERRORS})
+def review_sample(request, sample_id: PathId, payload: ScreeningSampleReviewIn):
+    """``keep`` the scan as stored, or ``undo`` it (voided with ``reason``; its slot freed when it
+    is the open tube's last). 409 when someone has looked at it already."""
+    sample = get_scoped_or_404(Sample.objects.select_related("tube", "resident", "visitor"), request.user, "sample",
+                               pk=sample_id)
+    if payload.decision == "keep":
+        sample = review_service.keep(sample, actor=request.user, note=payload.reason)
+    else:
+        sample = review_service.undo(sample, actor=request.user, reason=payload.reason)
+    return review_service.item_data(sample)
 
 
 # --- bags and the lab --------------------------------------------------------------------------

@@ -7,7 +7,6 @@ child area are one grouped query: children of a node share a path length, so gro
 that prefix of their household's path counts every child's subtree at once.
 """
 
-import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
@@ -15,7 +14,7 @@ from django.db.models.functions import Substr
 
 from frontline.areas.models import Area
 from frontline.core.scoping import prefix_q
-from frontline.residents.models import Resident
+from frontline.residents.models import Resident, room_order
 
 from .models import Exemption, HomeTask, Round, Sample, Visitor
 from .services.people import round_residents
@@ -192,7 +191,7 @@ def not_sampled(round_obj: Round, user, area: Area | None = None):
     ordered by building, unit and room, so the list prints as a door-knock worklist."""
     residents = (_not_sampled_queryset(round_obj, user, area)
                  .select_related("household__area__parent").prefetch_related("tags")
-                 .order_by("household__area__path", "household__room", "pk"))
+                 .order_by("household__area__path", *room_order("household__"), "pk"))
     labels = _labels()
     for r in residents:
         r.reason = _reason(r.home_task, r.had_invalid, r.had_undone)
@@ -200,24 +199,19 @@ def not_sampled(round_obj: Round, user, area: Area | None = None):
         yield r
 
 
-def room_order(room: str):
-    """Rooms as a person reads them: 101, 102, ..., 1001 (not 1001 before 101)."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", room) if part]
-
-
 def _building_path(household_area: Area) -> str:
     return household_area.path if household_area.kind != "unit" else household_area.path[:-10]
 
 
 def worklist_by_building(round_obj: Round, user, area: Area):
-    """[(building area, [residents])] for the printable door-knock worklist, rooms in reading order."""
+    """[(building area, [residents])] for the printable door-knock worklist, rooms in reading order
+    (``not_sampled`` orders them)."""
     groups: dict[str, list] = {}
     for r in not_sampled(round_obj, user, area):
         groups.setdefault(_building_path(r.household.area), []).append(r)
     buildings = {a.path: a for a in Area.objects.filter(path__in=list(groups)).select_related("parent")}
     result = []
     for path, rows in sorted(groups.items()):
-        rows.sort(key=lambda r: (r.household.area.path, room_order(r.household.room), r.pk))
         result.append((buildings.get(path), rows))
     return result
 

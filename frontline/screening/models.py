@@ -407,6 +407,15 @@ class Sample(models.Model):
         help_text="Counts for coverage: not undone and not in a tube the lab found invalid. Kept by the services, "
                   "so coverage is one index probe per resident, without joining the tube.",
     )
+    # A scan the offline queue stored where the server, online, would have stopped the desk
+    # (already sampled this round, not in the ledger, outside the round's areas): listed on the
+    # desk until someone keeps it or undoes it (services/review.py), like the gate's passages.
+    needs_review = models.BooleanField(_("needs review"), default=False)
+    review_reasons = models.CharField(_("review reasons"), max_length=100, blank=True,
+                                      help_text="Comma-separated codes: already_sampled, not_in_ledger, out_of_scope.")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    db_index=False, db_constraint=False)
 
     scope_path = "area_path"
     objects = SampleQuerySet.as_manager()
@@ -424,6 +433,8 @@ class Sample(models.Model):
         ]
         indexes = [
             models.Index(fields=["round", "resident"], condition=Q(counts=True), name="sample_counting"),
+            # The desk's review list: a few rows, found without scanning the table.
+            models.Index(fields=["desk"], condition=Q(needs_review=True, reviewed_at__isnull=True), name="sample_to_review"),
         ]
         verbose_name = _("sample")
         verbose_name_plural = _("samples")

@@ -73,6 +73,8 @@ def gate_screen(request, pk):
             "identify_url": f"{api}/gates/{gate.pk}/identify",
             "passage_url": f"{api}/passages",
             "batch_url": f"{api}/batch",
+            "review_url": f"{api}/gates/{gate.pk}/review",
+            "passage_review_url": f"{api}/passages/",
             "rules": {code: str(label) for code, label in RULES.items()},
             "may_override": user_can(request.user, "override", gate.compound.path),
             "live_url": reverse("checkpoints:live", args=[gate.pk]),
@@ -98,6 +100,8 @@ def _screen_strings():
         "pass_unknown": _("Pass not in the last synced list: checked again when the server is back."),
         "snapshot_age": _("Gate data from %s"), "no_snapshot": _("No gate data yet: connect once to download it."),
         "rejected": _("Refused by the server"), "server_differs": _("The server decided differently:"),
+        "review_line": _("%(at)s %(who)s: %(gate)s at the gate; the server would have said: %(server)s"),
+        "review_seen": _("Seen"), "dismiss": _("Dismiss"),
         "visitor": _("Visitor"), "delivery": _("Delivery"), "temperature_needed": _("Take the temperature first."),
         "vehicle_recorded": _("Vehicle recorded."), "searching": _("Searching…"),
         "error": _("Something went wrong; the record is kept on this phone."),
@@ -150,6 +154,12 @@ def statistics(request):
         date_from = form.cleaned_data["date_from"] or date_from
         date_to = form.cleaned_data["date_to"] or date_to
         gates = [form.cleaned_data["gate"].pk] if form.cleaned_data["gate"] else None
+    elif form.is_bound:
+        # A bad period (the end before the start, a date that is not one) is said, not replaced
+        # by the default week: no figures, no download, the form with its error.
+        return render(request, "checkpoints/stats.html", {
+            "form": form, "rows": [], "totals": None, "invalid": True, "query": request.GET.urlencode(),
+        })
     rows = stats.gate_day_stats(request.user, date_from, date_to, gates)
     for row in rows:
         row["refusal_list"] = sorted(((rule_label(k), v) for k, v in row["refusals"].items()), key=lambda kv: -kv[1])

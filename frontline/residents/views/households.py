@@ -17,7 +17,7 @@ from frontline.core.views import ActionRequiredMixin, LenientPaginationMixin, ap
 
 from .. import services
 from ..forms import HouseholdFilterForm, HouseholdForm
-from ..models import Household, Resident
+from ..models import Household, Resident, room_order
 from .residents import PER_PAGE, household_crumbs
 
 
@@ -49,7 +49,7 @@ class HouseholdListView(SessionSearchMixin, ActionRequiredMixin, LenientPaginati
         self.form = HouseholdFilterForm(self.search_data(), user=user)
         heads = Prefetch("residents", queryset=Resident.objects.filter(relation=Resident.Relation.HEAD), to_attr="heads")
         households = (Household.objects.restrict(user).select_related("area").with_counts()
-                      .prefetch_related(heads).order_by("area__path", "room"))
+                      .prefetch_related(heads).order_by("area__path", *room_order()))
         return filter_households(households, self.form)
 
     def get_context_data(self, **kwargs):

@@ -69,6 +69,8 @@ def sample_data(sample: Sample, tube: Tube | None = None, person=None) -> dict:
         "sample_id": sample.pk, "tube": tube.barcode, "slot": sample.slot, "capacity": tube.capacity,
         "used": tube.used, "sealed": tube.status != Tube.Status.OPEN, "voided": sample.voided_at is not None,
         "green_channel": sample.green_channel, "repeat": sample.repeat, **who,
+        "needs_review": bool(sample.needs_review and sample.reviewed_at is None),
+        "review_reasons": [r for r in (sample.review_reasons or "").split(",") if r],
     }
 
 
@@ -158,7 +160,7 @@ class _NewSample:
 
     __slots__ = ("pk", "round_id", "tube", "slot", "resident_id", "client_id", "client_time", "created_at", "desk_id",
                  "staff_id", "source", "green_channel", "repeat", "area_path", "voided_at", "voided_by", "void_reason",
-                 "counts", "_person", "_task", "_visitor")
+                 "counts", "needs_review", "review_reasons", "reviewed_at", "reviewed_by", "_person", "_task", "_visitor")
 
     def __init__(self, round_id, tube, slot, resident_id, client_id, client_time, created_at, desk_id, staff_id, source,
                  green_channel, repeat, area_path, person, task):
@@ -168,6 +170,7 @@ class _NewSample:
         self.desk_id, self.staff_id, self.source = desk_id, staff_id, source
         self.green_channel, self.repeat, self.area_path = green_channel, repeat, area_path
         self.voided_at, self.voided_by, self.void_reason, self.counts = None, None, "", True
+        self.needs_review, self.review_reasons, self.reviewed_at, self.reviewed_by = False, "", None, None
         self._person, self._task, self._visitor = person, task, None
 
     @property
@@ -182,11 +185,15 @@ class _NewSample:
     def voided_by_id(self):
         return self.voided_by.pk if self.voided_by is not None else None
 
+    @property
+    def reviewed_by_id(self):
+        return self.reviewed_by.pk if self.reviewed_by is not None else None
+
     # Every concrete field of Sample, by attribute name; a field added to the model and not
     # here fails the module's test (test_sampling: the new-sample row covers the model).
     COLUMNS = ("id", "round_id", "tube_id", "slot", "resident_id", "visitor_id", "client_id", "client_time", "created_at",
                "desk_id", "staff_id", "source", "green_channel", "repeat", "area_path", "voided_at", "voided_by_id",
-               "void_reason", "counts")
+               "void_reason", "counts", "needs_review", "review_reasons", "reviewed_at", "reviewed_by_id")
 
     @classmethod
     def store(cls, samples):
@@ -213,6 +220,18 @@ class _NewSample:
 
     def as_model(self) -> Sample:
         return Sample(**{name: getattr(self, "pk" if name == "id" else name) for name in self.COLUMNS})
+
+
+def _review_reasons(item, person, repeat) -> list[str]:
+    """What the server, online, would have asked the desk to confirm and nobody confirmed (the
+    offline queue stores the swab anyway: it is in the tube)."""
+    reasons = []
+    if repeat and not item.get("confirm_repeat"):
+        reasons.append("already_sampled")
+    fields = person.visitor_fields
+    if fields is not None and not item.get("confirm_visitor") and not item.get("visitor"):
+        reasons.append("out_of_scope" if fields.get("ledger_resident") is not None else "not_in_ledger")
+    return reasons
 
 
 class _Batch:
@@ -473,6 +492,10 @@ class _Batch:
             fields = dict(person.visitor_fields)
             sample._visitor = Visitor(round_id=place.round.pk, area_path=place.area_path, created_by=self._actor_or_none(),
                                       **fields)
+        if not self.interactive:
+            reasons = _review_reasons(it, person, repeat)
+            if reasons:
+                sample.needs_review, sample.review_reasons = True, ",".join(reasons)
         self.new_samples.append(sample)
         tube._added.append(sample)
         if person.key:

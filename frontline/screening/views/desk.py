@@ -27,7 +27,9 @@ class IndexView(LoginRequiredMixin, TemplateView):
         mine = set(DeskAssignment.objects.filter(user=user).values_list("desk_id", flat=True))
         desks = sorted(desks, key=lambda d: (d.pk not in mine, d.site.round_id, d.site.name, d.name))
         return {**super().get_context_data(**kwargs), "rounds": rounds, "desks": desks, "my_desks": mine,
-                "can_plan": user.has_action("change")}
+                "can_plan": user.has_action("change"),
+                # Only who may open the import page sees its button (not a grid worker).
+                "can_import": user.is_superuser or user.has_action("lab") or user.has_action("import")}
 
 
 def desk_strings() -> dict:
@@ -71,6 +73,13 @@ def desk_strings() -> dict:
         "syncing": _("syncing…"),
         "rejected": _("Not stored"),
         "dismiss": _("Dismiss"),
+        "review_keep": _("Keep"),
+        "review_undo": _("Undo"),
+        "review_first": _("first: %(where)s"),
+        "review_undo_reason": _("undone after the offline sync: %(why)s"),
+        "review_kept": _("Kept: %(tube)s #%(slot)s."),
+        "review_undone": _("Undone: %(tube)s #%(slot)s."),
+        "review_offline": _("Offline: look at these again when the network is back."),
     }
 
 
@@ -97,6 +106,8 @@ class DeskView(LoginRequiredMixin, TemplateView):
             "lookup_url": lookup_url,
             "tube_url": lookup_url[: -len("lookup")] + "tubes/",
             "batch_url": reverse("api:desk_batch"),
+            "review_url": reverse("api:desk_review", kwargs={"desk_id": desk.pk}),
+            "sample_review_url": reverse("api:review_sample", kwargs={"sample_id": 0})[: -len("0/review")],
             "csrf": get_token(self.request),
             "strings": desk_strings(),
         }

@@ -11,11 +11,11 @@ from django.views.generic import TemplateView
 
 from frontline.core.alerts import acknowledge_alert
 from frontline.core.models import Alert
-from frontline.core.scoping import get_scoped_or_404
+from frontline.core.scoping import as_id, get_scoped_or_404
 
 from .. import imports
 from ..forms import ResultFileForm
-from ..models import ControlFlag, LabResult, RetestItem
+from ..models import ControlFlag, LabResult, RetestItem, Tube
 from ..services import results as result_service
 from ..services.common import ScreeningError
 
@@ -54,8 +54,10 @@ class ConflictsView(LoginRequiredMixin, TemplateView):
         pending = list(LabResult.objects.restrict(self.request.user, "change").conflicts().select_related("tube")[:500])
         accepted = dict(LabResult.objects.filter(tube_id__in=[r.tube_id for r in pending], accepted=True)
                         .values_list("tube_id", "result"))
+        labels = dict(Tube.Result.choices)
         for r in pending:
-            r.accepted_result = accepted.get(r.tube_id, "")
+            # The accepted result in the UI's language (it was the raw value: "negative").
+            r.accepted_result = labels.get(accepted.get(r.tube_id, ""), accepted.get(r.tube_id, ""))
         return {**super().get_context_data(**kwargs), "pending": pending}
 
     def post(self, request):
@@ -77,9 +79,9 @@ class RetestsView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         qs = (RetestItem.objects.restrict(self.request.user)
               .select_related("tube__round", "sample__resident", "sample__visitor", "household__area").order_by("-created_at", "tube_id", "pk"))
-        round_id = self.request.GET.get("round")
-        if round_id and round_id.isdigit():
-            qs = qs.filter(tube__round_id=int(round_id))
+        round_id = as_id(self.request.GET.get("round"))
+        if round_id:
+            qs = qs.filter(tube__round_id=round_id)
         groups = {}
         for item in qs[:2000]:
             groups.setdefault(item.tube, []).append(item)

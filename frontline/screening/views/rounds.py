@@ -16,7 +16,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from frontline.areas.models import Area
-from frontline.core.scoping import get_scoped_or_404, user_can
+from frontline.core.scoping import as_id, get_scoped_or_404, user_can
 from frontline.residents import services as resident_services
 from frontline.residents.models import Resident
 
@@ -45,6 +45,7 @@ class RoundMixin(LoginRequiredMixin):
         return self._round
 
     def get_area(self, area_id):
+        area_id = as_id(area_id)  # ?area=abc: the whole round, not a 500
         if not area_id:
             return None
         area = get_scoped_or_404(Area.objects, self.request.user, "view", pk=area_id)

@@ -126,6 +126,29 @@
     }
   }
 
+  /* The banner of the field screens: "offline since 14:31, 37 waiting". The time the network
+     went away is kept in localStorage, so a page reopened from the cache still says since when. */
+  const SINCE_KEY = "frontline-offline-since";
+  function offlineSince(online) {
+    try {
+      if (online) { localStorage.removeItem(SINCE_KEY); return null; }
+      let since = Number(localStorage.getItem(SINCE_KEY));
+      if (!since) { since = Date.now(); localStorage.setItem(SINCE_KEY, String(since)); }
+      return new Date(since);
+    } catch (e) { return null; }
+  }
+  function hhmm(date) { return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`; }
+  function fill(template, values) { return String(template || "").replace(/\{(\w+)\}/g, (_m, k) => (values[k] ?? "")); }
+  function renderBanner(banner, state) {
+    const since = offlineSince(state.online);
+    let text = "";
+    if (!state.online) text = fill(banner.dataset.offline, { since: since ? hhmm(since) : "—", n: state.pending });
+    else if (state.pending) text = fill(banner.dataset.waiting, { n: state.pending });
+    banner.textContent = text;
+    banner.hidden = !text;
+    banner.dataset.state = state.online ? "waiting" : "offline";
+  }
+
   class FrontlineQueue {
     constructor(options) {
       this.name = options.name;
@@ -136,6 +159,7 @@
       this.timeoutMs = options.timeoutMs || 15000;
       this.onChange = options.onChange || (() => {});
       this.onResult = options.onResult || (() => {});
+      this.banner = options.banner || document.getElementById("offline-banner");
       this.store = new Store(this.name);
       this.seq = Date.now() * 1000;
       this.state = { pending: 0, rejected: 0, online: navigator.onLine !== false, syncing: false, lastError: "", lastSync: null };
@@ -150,6 +174,7 @@
     update(changes) {
       Object.assign(this.state, changes);
       try { this.onChange({ ...this.state }); } catch (e) { console.error(e); }
+      if (this.banner) renderBanner(this.banner, this.state);
     }
 
     async refresh() {
@@ -232,5 +257,6 @@
   }
 
   FrontlineQueue.uuid = uuid;
+  FrontlineQueue.renderBanner = renderBanner;
   global.FrontlineQueue = FrontlineQueue;
 })(window);

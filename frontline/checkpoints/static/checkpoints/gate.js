@@ -99,6 +99,38 @@
     show(pending, s.pending > 0);
     text($("snapshot-age"), state ? T.snapshot_age.replace("%s", hhmm(state.generated_at)) : T.no_snapshot);
     if (s.rejected) renderRejected();
+    if (s.lastSync && s.lastSync !== lastSync && !s.syncing) { lastSync = s.lastSync; loadReview(); }
+  }
+
+  /* ---------- after an offline sync: passages the server would have decided otherwise ---------- */
+  let lastSync = null;
+  async function loadReview() {
+    try {
+      const response = await fetch(cfg.review_url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      renderReview(await response.json());
+    } catch (e) { /* offline: keep the list as it is */ }
+  }
+  function renderReview(items) {
+    const list = $("review");
+    list.innerHTML = "";
+    for (const item of items) {
+      const li = document.createElement("li");
+      li.dataset.passage = String(item.id);
+      const line = document.createElement("span");
+      text(line, T.review_line.replace("%(at)s", item.at).replace("%(who)s", item.who || "—")
+        .replace("%(gate)s", item.rule_label).replace("%(server)s", item.server_rule_label));
+      const seen = document.createElement("button");
+      seen.type = "button";
+      seen.textContent = T.review_seen;
+      seen.addEventListener("click", async () => {
+        try { await postJSON(`${cfg.passage_review_url}${item.id}/review`, { note: "" }); } catch (e) { return; }
+        loadReview();
+      });
+      li.append(line, " ", seen);
+      list.appendChild(li);
+    }
+    show($("review-box"), items.length > 0);
   }
 
   async function renderRejected() {
@@ -107,7 +139,12 @@
     list.innerHTML = "";
     for (const item of items) {
       const li = document.createElement("li");
-      text(li, `${whoLabel(item, item.result && item.result.data)} — ${(item.result && item.result.message) || ""}`);
+      text(li, `${whoLabel(item, item.result && item.result.data)} — ${(item.result && item.result.message) || ""} `);
+      const dismiss = document.createElement("button");
+      dismiss.type = "button";
+      dismiss.textContent = T.dismiss;
+      dismiss.addEventListener("click", () => queue.dismissRejected(item.client_id).then(renderRejected));
+      li.appendChild(dismiss);
       list.appendChild(li);
     }
     show($("rejected-box"), items.length > 0);
@@ -478,6 +515,7 @@
   fillHosts();
   renderStatus(queue.state);
   refreshState();
+  loadReview();
   setInterval(refreshState, 120000);
   window.addEventListener("online", refreshState);
 })();

@@ -21,6 +21,8 @@
     lookupUrl: root.dataset.lookupUrl,
     tubeUrl: root.dataset.tubeUrl,
     batchUrl: root.dataset.batchUrl,
+    reviewUrl: root.dataset.reviewUrl,
+    sampleReviewUrl: root.dataset.sampleReviewUrl,
     csrf: root.dataset.csrf,
   };
   const $ = (id) => document.getElementById(id);
@@ -31,7 +33,7 @@
     confirmYes: $("desk-confirm-yes"), confirmNo: $("desk-confirm-no"), pending: $("desk-pending"), net: $("desk-net"),
     undo: $("desk-undo"), seal: $("desk-seal"), visitorOpen: $("desk-visitor-open"), visitor: $("desk-visitor"),
     visitorForm: $("desk-visitor-form"), visitorCancel: $("desk-visitor-cancel"), rejected: $("desk-rejected"),
-    rejectedList: $("desk-rejected-list"), log: $("desk-log"),
+    rejectedList: $("desk-rejected-list"), log: $("desk-log"), review: $("desk-review"), reviewList: $("desk-review-list"),
   };
   const storeKey = `frontline-desk-${cfg.desk}`;
 
@@ -126,6 +128,7 @@
     csrfToken: cfg.csrf,
     batchSize: 200,
     onChange(q) {
+      if (q.lastSync && q.lastSync !== lastSync && !q.syncing) { lastSync = q.lastSync; loadReview(); }
       el.pending.textContent = String(q.pending);
       el.pending.parentElement.classList.toggle("desk-has-pending", q.pending > 0);
       el.net.textContent = q.online ? (q.syncing ? S.syncing : S.online) : S.offline;
@@ -165,6 +168,64 @@
       }
     },
   });
+
+  /* --- after an offline sync: what the server questioned (services/review.py) ------------- */
+  let lastSync = null;
+  let reviewing = false;
+  async function loadReview() {
+    if (reviewing || !cfg.reviewUrl) return;
+    reviewing = true;
+    try {
+      const answer = await getJSON(cfg.reviewUrl);
+      if (answer.ok && Array.isArray(answer.body)) renderReview(answer.body);
+    } catch (e) { /* offline: the list stays as it was */ } finally { reviewing = false; }
+  }
+  function renderReview(items) {
+    el.review.hidden = !items.length;
+    el.reviewList.replaceChildren(...items.map((item) => {
+      const li = document.createElement("li");
+      li.dataset.sample = String(item.sample_id);
+      const text = document.createElement("span");
+      const first = item.earlier ? ` (${fmt(S.review_first, { where: item.earlier })})` : "";
+      text.textContent = `${item.at} ${item.tube} #${item.slot} ${item.name || item.id_masked} — ${item.reason_text}${first}`;
+      const keep = document.createElement("button");
+      keep.type = "button";
+      keep.textContent = S.review_keep;
+      keep.dataset.action = "keep";
+      keep.addEventListener("click", () => decide(item, "keep", ""));
+      const undo = document.createElement("button");
+      undo.type = "button";
+      undo.className = "danger";
+      undo.textContent = S.review_undo;
+      undo.dataset.action = "undo";
+      undo.addEventListener("click", () => decide(item, "undo", fmt(S.review_undo_reason, { why: item.reason_text })));
+      li.append(text, " ", keep, " ", undo);
+      return li;
+    }));
+  }
+  async function decide(item, decision, reason) {
+    try {
+      const response = await fetch(`${cfg.sampleReviewUrl}${item.sample_id}/review`, {
+        method: "POST", credentials: "same-origin", body: JSON.stringify({ decision, reason }),
+        headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": cfg.csrf },
+      });
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok && response.status !== 409) { say(body.message || S.failed, "error"); return; }
+      if (response.ok && decision === "undo" && state.tube && state.tube.barcode === item.tube && state.tube.used === item.slot) {
+        state.tube.used -= 1;  // the server freed the open tube's last slot
+        state.counts[item.tube] = state.tube.used;
+        state.stack = state.stack.slice(0, -1);
+        saveState();
+        render();
+      }
+      if (response.ok) say(fmt(decision === "keep" ? S.review_kept : S.review_undone, { tube: item.tube, slot: item.slot }), "info");
+    } catch (e) {
+      say(S.review_offline, "error");
+      return;
+    }
+    await loadReview();
+    el.input.focus();
+  }
 
   async function showRejected() {
     const items = await queue.rejected();
@@ -460,5 +521,6 @@
 
   render();
   el.input.focus();
+  loadReview();
   window.frontlineDesk = { queue, state: () => state };
 })();
