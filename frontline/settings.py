@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "frontline.residents",
     "frontline.screening",
     "frontline.checkpoints",
+    "frontline.staffing",
     "frontline.demo",
 ]
 
