@@ -11,7 +11,7 @@ from django.utils import timezone
 from frontline.core.scoping import path_q
 
 from . import solver
-from .models import CheckIn, Need, Post, Roster, Shift, StaffMember, Unavailability
+from .models import SKILLS, CheckIn, Need, Post, Roster, Shift, StaffMember, Unavailability
 
 
 @dataclass
@@ -69,7 +69,8 @@ def build(roster: Roster, with_shifts=False) -> Data:
         frm, until = periods[m.pk]
         people.append(solver.Person(m.pk, m.name, frozenset(m.skills or ()), frm, until,
                                     frozenset(away.get(m.pk, ())), frozenset(preferred)))
-    problem = solver.Problem(slots, people, max_nights=roster.max_night_shifts)
+    problem = solver.Problem(slots, people, max_nights=roster.max_night_shifts,
+                             skill_labels={code: str(label) for code, label in SKILLS})
     data = Data(problem, data_slots, labels)
     if with_shifts or roster.status == Roster.Status.PUBLISHED:
         for shift in Shift.objects.filter(roster=roster).only("pk", "need_id", "date", "member_id"):

@@ -33,6 +33,21 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+
+def _(message: str) -> str:
+    """The message in the active language when Django runs; as is in a plain script."""
+    try:
+        from django.conf import settings
+
+        if settings.configured:
+            from django.utils.translation import gettext
+
+            return gettext(message)
+    except ImportError:  # pragma: no cover
+        pass
+    return message
+
+
 RULES = {
     "coverage": "every need covered",
     "skills": "skills asked",
@@ -42,6 +57,13 @@ RULES = {
     "unavailable": "unavailability",
     "checkin": "check-in period",
 }
+if False:  # the rule labels, for the message catalogue
+    _("every need covered"), _("skills asked"), _("one shift per person per day"), _("rest between shifts")
+    _("night-shift limit"), _("unavailability"), _("check-in period")
+
+
+def rule_label(rule: str) -> str:
+    return _(RULES.get(rule, rule))
 NIGHT_START, NIGHT_END = datetime.time(0, 0), datetime.time(6, 0)
 
 
@@ -78,7 +100,7 @@ class Slot:
         return False
 
     def label(self) -> str:
-        return f"{self.start:%a %m-%d} {self.start:%H:%M}-{self.end:%H:%M} {self.post_name}"
+        return f"{self.start:%m-%d} {self.start:%H:%M}-{self.end:%H:%M} {self.post_name}"
 
 
 @dataclass(frozen=True)
@@ -109,6 +131,10 @@ class Problem:
     night_weight: float = 1.0
     weights: Weights = field(default_factory=Weights)
     fixed: dict[str, list[int]] = field(default_factory=dict)  # slot key -> people kept (published)
+    skill_labels: dict[str, str] = field(default_factory=dict)
+
+    def skill(self, code: str) -> str:
+        return self.skill_labels.get(code, code)
 
 
 @dataclass
@@ -167,29 +193,29 @@ def violations(problem: Problem, roster: dict[str, list[int]]) -> list[Violation
     for key, slot in slots.items():
         assigned = list(roster.get(key, []))
         if len(set(assigned)) != len(assigned):
-            found.append(Violation("one_per_day", key, None, f"{slot.label()}: the same person twice"))
-        if len(assigned) < slot.people:
-            found.append(Violation("coverage", key, None,
-                                   f"{slot.label()}: {slot.people} needed, {len(assigned)} assigned"))
-        if len(assigned) > slot.people:
-            found.append(Violation("coverage", key, None,
-                                   f"{slot.label()}: {slot.people} needed, {len(assigned)} assigned"))
+            found.append(Violation("one_per_day", key, None, _("%(slot)s: the same person twice") % {"slot": slot.label()}))
+        if len(assigned) != slot.people:
+            found.append(Violation("coverage", key, None, _("%(slot)s: %(n)s needed, %(k)s assigned") % {
+                "slot": slot.label(), "n": slot.people, "k": len(assigned)}))
         if slot.skill and slot.skill_people:
             skilled = sum(1 for pid in assigned if pid in people and slot.skill in people[pid].skills)
             if skilled < slot.skill_people:
-                found.append(Violation("skills", key, None,
-                                       f"{slot.label()}: {slot.skill_people} with {slot.skill} needed, {skilled} assigned"))
+                found.append(Violation("skills", key, None, _("%(slot)s: %(n)s with %(skill)s needed, %(k)s assigned") % {
+                    "slot": slot.label(), "n": slot.skill_people, "skill": problem.skill(slot.skill), "k": skilled}))
         for pid in set(assigned):
             person = people.get(pid)
             if person is None:
-                found.append(Violation("checkin", key, pid, f"{slot.label()}: person {pid} is not on this roster"))
+                found.append(Violation("checkin", key, pid, _("%(slot)s: person %(id)s is not on this roster") % {
+                    "slot": slot.label(), "id": pid}))
                 continue
             by_person[pid].append(slot)
             unavailable, outside = _works(person, slot)
             if unavailable:
-                found.append(Violation("unavailable", key, pid, f"{slot.label()}: {person.name} is unavailable"))
+                found.append(Violation("unavailable", key, pid, _("%(slot)s: %(name)s is unavailable") % {
+                    "slot": slot.label(), "name": person.name}))
             if outside:
-                found.append(Violation("checkin", key, pid, f"{slot.label()}: {person.name} is outside the check-in period"))
+                found.append(Violation("checkin", key, pid, _("%(slot)s: %(name)s is outside the check-in period") % {
+                    "slot": slot.label(), "name": person.name}))
     rest = datetime.timedelta(hours=problem.rest_hours)
     for pid, mine in by_person.items():
         name = people[pid].name
@@ -200,18 +226,19 @@ def violations(problem: Problem, roster: dict[str, list[int]]) -> list[Violation
         for same in days.values():
             if len(same) > 1:
                 for s in same[1:]:
-                    found.append(Violation("one_per_day", s.key, pid, f"{s.label()}: {name} has another shift that day"))
+                    found.append(Violation("one_per_day", s.key, pid, _("%(slot)s: %(name)s has another shift that day") % {
+                        "slot": s.label(), "name": name}))
         for i, a in enumerate(mine):
             for b in mine[i + 1:]:
                 if b.start >= a.end + rest:
                     break
                 if a.day != b.day:  # same day already reported
-                    found.append(Violation("rest", b.key, pid,
-                                           f"{b.label()}: {name} rests less than {problem.rest_hours} h after {a.label()}"))
+                    found.append(Violation("rest", b.key, pid, _("%(slot)s: %(name)s rests less than %(h)s h after %(before)s") % {
+                        "slot": b.label(), "name": name, "h": problem.rest_hours, "before": a.label()}))
         nights = [s for s in mine if s.night]
         if len(nights) > problem.max_nights:
-            found.append(Violation("night_limit", nights[-1].key, pid,
-                                   f"{name}: {len(nights)} night shifts, at most {problem.max_nights}"))
+            found.append(Violation("night_limit", nights[-1].key, pid, _("%(name)s: %(n)s night shifts, at most %(m)s") % {
+                "name": name, "n": len(nights), "m": problem.max_nights}))
     return found
 
 
@@ -450,16 +477,17 @@ def explain_slot(problem: Problem, slot: Slot, rules=None) -> list[str]:
         outside += o and not u
         if not u and not o:
             free.append(person)
-    reasons = [f"{slot.people} needed, {len(free)} available"]
+    reasons = [_("%(n)s needed, %(k)s available") % {"n": slot.people, "k": len(free)}]
     if unavailable:
-        reasons.append(f"{unavailable} unavailable")
+        reasons.append(_("%(n)s unavailable") % {"n": unavailable})
     if outside:
-        reasons.append(f"{outside} outside their check-in period")
+        reasons.append(_("%(n)s outside their check-in period") % {"n": outside})
     if slot.skill and slot.skill_people:
         skilled = sum(1 for p in free if slot.skill in p.skills)
         if skilled < slot.skill_people:
-            reasons.append(f"{slot.skill_people} with {slot.skill} needed, {skilled} available")
+            reasons.append(_("%(n)s with %(skill)s needed, %(k)s available") % {
+                "n": slot.skill_people, "skill": problem.skill(slot.skill), "k": skilled})
     for rule in rules or ():
         if rule not in ("unavailable", "checkin", "skills"):
-            reasons.append(f"in conflict with: {RULES[rule]}")
+            reasons.append(_("in conflict with: %(rule)s") % {"rule": rule_label(rule)})
     return reasons

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from frontline.core.scoping import get_scoped_or_404
 
-from . import calendar, forms, services
+from . import calendar, forms, services, solver
 from .models import CheckIn, Need, Pairing, Post, Roster, SendingUnit, Shift, StaffMember, Unavailability
 
 LIMIT = 500
@@ -288,6 +288,7 @@ def roster_detail(request, roster_id):
         "roster": roster, "days": days, "rows": rows, "may_roster": request.user.has_action("roster"),
         "hours": sorted(hours.items(), key=lambda kv: (-kv[1], kv[0].name)),
         "gap_percent": round(roster.gap * 100, 1) if roster.gap is not None else None,
+        "conflicting": [solver.rule_label(r) for r in roster.conflicting_rules],
     })
 
 
