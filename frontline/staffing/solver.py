@@ -401,6 +401,10 @@ def _solver(time_limit: float, workers: int) -> cp_model.CpSolver:
     solver.parameters.max_time_in_seconds = max(0.1, float(time_limit))
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = 1
+    # Rosters are symmetric (people alike) and large in Booleans: symmetry detection and probing
+    # in presolve cost seconds before the first roster on 2 cores (benchmarks/staffing_solver.py).
+    solver.parameters.symmetry_level = 0
+    solver.parameters.cp_model_probing_level = 0
     return solver
 
 
@@ -423,9 +427,59 @@ def _fill(result: Result, model: _Model, solver):
     result.breakdown = {name: float(solver.value(expr)) * model.weights[name] for name, expr in model.terms.items()}
 
 
+def greedy(problem: Problem) -> dict[str, list[int]]:
+    """A quick roster by hand's rule, slot by slot in time order: the skilled seats first, then
+    whoever may stand it with the fewest hours so far, preferring their post and their wish.
+    It keeps every hard rule but may leave holes; the solver starts from it (a hint)."""
+    rest = datetime.timedelta(hours=problem.rest_hours)
+    hours: dict[int, int] = defaultdict(int)
+    nights: dict[int, int] = defaultdict(int)
+    mine: dict[int, list[Slot]] = defaultdict(list)
+    posts: dict[int, set] = defaultdict(set)
+    roster: dict[str, list[int]] = {}
+
+    def free(person, slot):
+        unavailable, outside = _works(person, slot)
+        if unavailable or outside or (slot.night and nights[person.id] >= problem.max_nights):
+            return False
+        for other in mine[person.id]:
+            if other.day == slot.day or (other.start < slot.end + rest and slot.start < other.end + rest):
+                return False
+        return True
+
+    def rank(person, slot):
+        # on a seat without a skill, keep the skilled (scarce) for the seats that ask for them
+        spare = bool(person.skills) and not (slot.skill and slot.skill in person.skills)
+        return (spare, hours[person.id], slot.post not in posts[person.id], slot.post not in person.preferred_posts,
+                person.id)
+
+    for slot in sorted(problem.slots, key=lambda s: (s.start, s.key)):
+        chosen: list[Person] = []
+        candidates = [p for p in problem.people if free(p, slot)]
+        if slot.skill and slot.skill_people:
+            skilled = sorted((p for p in candidates if slot.skill in p.skills), key=lambda p: rank(p, slot))
+            chosen += skilled[:slot.skill_people]
+        rest_of = sorted((p for p in candidates if p not in chosen), key=lambda p: rank(p, slot))
+        chosen += rest_of[:max(0, slot.people - len(chosen))]
+        roster[slot.key] = sorted(p.id for p in chosen)
+        for p in chosen:
+            hours[p.id] += slot.minutes
+            nights[p.id] += slot.night
+            mine[p.id].append(slot)
+            posts[p.id].add(slot.post)
+    return roster
+
+
+def _hint(model: _Model, roster: dict[str, list[int]]):
+    chosen = {(pid, key) for key, ids in roster.items() for pid in ids}
+    for pair, var in model.x.items():
+        model.m.add_hint(var, pair in chosen)
+
+
 def solve(problem: Problem, time_limit: float = 10.0, workers: int = 2, progress=None) -> Result:
     started = time.monotonic()
     model = _Model(problem, "optimize")
+    _hint(model, greedy(problem))
     solver = _solver(time_limit, workers)
     callback = _FirstSolution(started)
     status = solver.solve(model.m, callback)
@@ -438,6 +492,7 @@ def solve(problem: Problem, time_limit: float = 10.0, workers: int = 2, progress
         if status == cp_model.INFEASIBLE:
             diagnose(problem, result, time_limit=max(1.0, time_limit / 3), workers=workers)
         partial = _Model(problem, "partial")
+        _hint(partial, greedy(problem))
         solver = _solver(max(1.0, time_limit / 2), workers)
         if solver.solve(partial.m) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             _fill(result, partial, solver)
