@@ -61,6 +61,7 @@ PARAM_MODELS = {
     "need_id": "staffing.Need",
     "roster_id": "staffing.Roster",
     "shift_id": "staffing.Shift",
+    "handover_id": "staffing.Handover",
 }
 # Parameters named ``pk``/``id``/``barcode``: the collection segment before them says what they are.
 SEGMENT_MODELS = {

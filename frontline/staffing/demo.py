@@ -104,7 +104,12 @@ def build_yuncheng(rnd, now):
     _member(community, None, "王涛", rnd, 99, arrived, kind="grid_worker", user=wangtao, received_by="社区书记")
     for i in range(2):
         _member(community, None, random_name(rnd), rnd, 100 + i, arrived, kind="community_worker")
-    return _roster(community)
+    roster = _roster(community)
+    first = roster.shifts.filter(post__name="盐湖区畜牧局家属院大门").order_by("starts_at").first()
+    if first is not None:
+        services.write_handover(first, notes="夜间平稳，出入登记已交给下一班。",
+                                items=["这个小区有个出租车司机，每天晚上11点左右回小区，登记后放行"], actor=DEMO)
+    return roster
 
 
 def build_xian(rnd, now):

@@ -147,3 +147,24 @@ class AssignForm(ScopedForm):
         if roster is not None:
             qs = qs.within(roster.area.path)
         self.fields["member"].queryset = qs
+
+
+class HandoverForm(forms.Form):
+    notes = forms.CharField(label=_("Notes for the next shift"), required=False, max_length=4000,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+    new_items = forms.CharField(label=_("New open items, one a line"), required=False, max_length=3000,
+                                widget=forms.Textarea(attrs={"rows": 2}),
+                                help_text=_("e.g. the taxi driver of building 3 returns about 23:00"))
+    close = forms.MultipleChoiceField(label=_("Open items now closed"), required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["close"].choices = [(str(i.pk), i.text) for i in items]
+        if not self.fields["close"].choices:
+            del self.fields["close"]
+
+    def clean(self):
+        data = super().clean()
+        data.setdefault("close", [])
+        return data

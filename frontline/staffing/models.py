@@ -444,3 +444,55 @@ class Shift(models.Model):
 
     def audit_area_path(self):
         return self.roster.area.path
+
+
+class Handover(models.Model):
+    """交接班: the outgoing person of a shift writes notes and open items; the incoming person
+    (the next shift at the same post) confirms. Open items carry forward until closed."""
+
+    shift = models.OneToOneField(Shift, on_delete=models.CASCADE, related_name="handover", verbose_name=_("shift"))
+    notes = models.TextField(_("notes"), blank=True)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    written_at = models.DateTimeField(_("written at"))
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    scope_path = "shift__roster__area__path"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-written_at"]
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
+
+    def __str__(self):
+        return f"{self.shift.post.name} {self.written_at:%m-%d %H:%M}"
+
+    def audit_area_path(self):
+        return self.shift.roster.area.path
+
+
+class OpenItem(models.Model):
+    """An open item of a post ("taxi driver returns ~23:00"), carried from handover to handover
+    until someone closes it."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="open_items")
+    handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="items")
+    text = models.CharField(_("open item"), max_length=300)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    scope_path = "post__area__path"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("open item")
+        verbose_name_plural = _("open items")
+
+    def __str__(self):
+        return self.text
+
+    def audit_area_path(self):
+        return self.post.area.path

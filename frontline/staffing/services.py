@@ -17,7 +17,9 @@ from . import solver
 from .models import (
     CheckIn,
     DeploymentBatch,
+    Handover,
     Need,
+    OpenItem,
     Pairing,
     Post,
     Roster,
@@ -332,3 +334,54 @@ def revoke_calendar_token(member: StaffMember, *, actor, source="web"):
     member.save(update_fields=["calendar_token"])
     audit.record(member, AuditEntry.Action.UPDATE, actor=actor, source=source, changes={"calendar_token": ["***", ""]},
                  reason=_("calendar link revoked"))
+
+
+# --- handovers -------------------------------------------------------------------------------------
+
+def _on_shift_or_roster(actor, shift, message):
+    """The person on the shift (their login) or a roster maker of the area."""
+    if shift.member_id and shift.member.user_id and getattr(actor, "pk", None) == shift.member.user_id:
+        return
+    require(actor, "roster", shift.roster.area.path, message)
+
+
+def next_shift(shift: Shift):
+    """The shift that takes over the post when ``shift`` ends (the earliest starting then or after)."""
+    return (Shift.objects.filter(roster__area=shift.roster.area, post=shift.post, starts_at__gte=shift.ends_at)
+            .exclude(pk=shift.pk).order_by("starts_at", "seat").select_related("member").first())
+
+
+@transaction.atomic
+def write_handover(shift: Shift, *, notes="", items=(), close=(), actor, source="web") -> Handover:
+    """The outgoing person's handover: notes, new open items, and open items of the post closed."""
+    _on_shift_or_roster(actor, shift, _("Only the person on this shift writes its handover."))
+    if hasattr(shift, "handover"):
+        raise ValidationError(_("This shift's handover is already written."))
+    notes = (notes or "").strip()
+    items = [t.strip()[:300] for t in items if t and t.strip()]
+    if not notes and not items:
+        raise ValidationError({"notes": _("Write what the next shift must know (or an open item).")})
+    handover = Handover.objects.create(shift=shift, notes=notes[:4000], written_by=person(actor), written_at=timezone.now())
+    for text in items:
+        OpenItem.objects.create(post=shift.post, handover=handover, text=text)
+    closing = OpenItem.objects.filter(post=shift.post, closed_at__isnull=True, pk__in=list(close))
+    closing.update(closed_at=timezone.now())
+    audit.record(handover, AuditEntry.Action.CREATE, actor=actor, source=source)
+    return handover
+
+
+@transaction.atomic
+def confirm_handover(handover: Handover, *, actor, source="web") -> Handover:
+    """The incoming person (of the next shift at the post) confirms they read the handover."""
+    handover = Handover.objects.select_for_update().select_related("shift__roster__area", "shift__post").get(pk=handover.pk)
+    if handover.confirmed_at is not None:
+        raise ValidationError(_("Already confirmed."))
+    incoming = next_shift(handover.shift)
+    if incoming is None or not (incoming.member_id and incoming.member.user_id == getattr(actor, "pk", None)):
+        require(actor, "roster", handover.shift.roster.area.path, _("Only the incoming person confirms a handover."))
+    before = audit.snapshot(handover)
+    handover.confirmed_by = person(actor)
+    handover.confirmed_at = timezone.now()
+    handover.save(update_fields=["confirmed_by", "confirmed_at"])
+    audit.record(handover, AuditEntry.Action.UPDATE, actor=actor, before=before, source=source)
+    return handover

@@ -22,7 +22,19 @@ from django.views.decorators.http import require_POST
 from frontline.core.scoping import get_scoped_or_404
 
 from . import calendar, forms, services, solver
-from .models import CheckIn, Need, Pairing, Post, Roster, SendingUnit, Shift, StaffMember, Unavailability
+from .models import (
+    CheckIn,
+    Handover,
+    Need,
+    OpenItem,
+    Pairing,
+    Post,
+    Roster,
+    SendingUnit,
+    Shift,
+    StaffMember,
+    Unavailability,
+)
 
 LIMIT = 500
 
@@ -390,3 +402,64 @@ def calendar_feed(request, token):
 
 
 __all__ = ["Q"]
+
+
+# --- handovers -----------------------------------------------------------------------------------
+
+def _shift_for_handover(request, shift_id):
+    """One's own shift (wherever its roster lies), or a shift in one's areas."""
+    own = (Shift.objects.filter(pk=shift_id, member__user=request.user).select_related("roster__area", "post", "member")
+           .first() if request.user.is_authenticated else None)
+    if own is not None:
+        return own
+    return get_scoped_or_404(Shift.objects.select_related("roster__area", "post", "member"), request.user, "view",
+                             pk=shift_id)
+
+
+@login_required
+def shift_handover(request, shift_id):
+    shift = _shift_for_handover(request, shift_id)
+    previous = (Shift.objects.filter(roster__area=shift.roster.area, post=shift.post, ends_at__lte=shift.starts_at)
+                .order_by("-ends_at", "seat").select_related("member").first())
+    incoming = Handover.objects.filter(shift=previous).first() if previous else None
+    written = Handover.objects.filter(shift=shift).first()
+    open_items = OpenItem.objects.filter(post=shift.post, closed_at__isnull=True).select_related("handover")
+    form = forms.HandoverForm(request.POST or None, items=open_items)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.write_handover(shift, notes=form.cleaned_data["notes"],
+                                    items=form.cleaned_data["new_items"].splitlines(),
+                                    close=[int(pk) for pk in form.cleaned_data["close"]], actor=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Handover written: the next shift confirms it."))
+            return redirect("staffing:shift_handover", shift_id=shift.pk)
+    return render(request, "staffing/handover.html", {
+        "shift": shift, "previous": previous, "incoming": incoming, "written": written, "open_items": open_items,
+        "form": form,
+    })
+
+
+@login_required
+@require_POST
+def handover_confirm(request, handover_id):
+    handover = Handover.objects.filter(pk=handover_id).select_related("shift__roster__area", "shift__post").first()
+    if handover is None or not (Handover.objects.restrict(request.user).filter(pk=handover_id).exists()
+                                or _is_incoming(request.user, handover)):
+        raise Http404
+    incoming = services.next_shift(handover.shift)
+    try:
+        services.confirm_handover(handover, actor=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("Handover confirmed."))
+    if incoming is not None:
+        return redirect("staffing:shift_handover", shift_id=incoming.pk)
+    return redirect("staffing:my_shifts")
+
+
+def _is_incoming(user, handover):
+    incoming = services.next_shift(handover.shift)
+    return bool(incoming and incoming.member_id and incoming.member.user_id == user.pk)
