@@ -85,12 +85,14 @@ def index(request):
     per_batch = (open_checkins.filter(batch__isnull=False).values("batch__unit__name", "batch__number")
                  .annotate(n=Count("pk")).order_by("batch__unit__name", "batch__number"))
     now = timezone.now()
+    on_duty = (Shift.objects.restrict(user).published().filter(starts_at__lte=now, ends_at__gt=now)
+               .select_related("post", "member").order_by("post__name", "seat")[:200])
     uncovered = (Shift.objects.restrict(user).published().filter(member__isnull=True, ends_at__gt=now,
                                                                   starts_at__lt=now + datetime.timedelta(hours=24))
                  .select_related("post")[:50])
     return render(request, "staffing/index.html", {
         "members": members.count(), "checked_in": open_checkins.count(), "per_unit": per_unit,
-        "per_community": per_community, "per_batch": per_batch, "uncovered": uncovered,
+        "per_community": per_community, "per_batch": per_batch, "uncovered": uncovered, "on_duty": on_duty,
         "rosters": Roster.objects.restrict(user).select_related("area")[:10],
         "may_roster": user.has_action("roster"), "mine": getattr(user, "staff_member", None) if user.pk else None,
     })
@@ -292,13 +294,16 @@ def roster_detail(request, roster_id):
     roster = get_scoped_or_404(Roster.objects.select_related("area"), request.user, "view", pk=roster_id)
     shifts = Shift.objects.filter(roster=roster).select_related("post", "member__unit")
     days, rows = roster_grid(roster, shifts)
-    hours = defaultdict(float)
+    hours, unit_hours = defaultdict(float), defaultdict(float)
     for s in shifts:
         if s.member_id:
-            hours[s.member] += (s.ends_at - s.starts_at).total_seconds() / 3600
+            length = (s.ends_at - s.starts_at).total_seconds() / 3600
+            hours[s.member] += length
+            unit_hours[s.member.unit.name if s.member.unit_id else _("no unit")] += length
     return render(request, "staffing/roster_detail.html", {
         "roster": roster, "days": days, "rows": rows, "may_roster": request.user.has_action("roster"),
         "hours": sorted(hours.items(), key=lambda kv: (-kv[1], kv[0].name)),
+        "unit_hours": sorted(unit_hours.items(), key=lambda kv: -kv[1]),
         "gap_percent": round(roster.gap * 100, 1) if roster.gap is not None else None,
         "conflicting": [solver.rule_label(r) for r in roster.conflicting_rules],
     })

@@ -108,3 +108,17 @@ def test_api_roster_round_trip(client, staffing):
     response = client.post("/api/v1/staffing/rosters", {"area_id": staffing.world.community.pk, "starts_on": past},
                            content_type="application/json")
     assert response.status_code == 422 and "past" in response.json()["message"]
+
+
+def test_overview_shows_who_is_on_duty_now_and_roster_hours_per_unit(client, staffing):
+    roster = services.create_roster(area=staffing.world.community, starts_on=timezone.localdate(), days=1,
+                                    time_limit=3, actor=staffing.actor)
+    services.generate(roster, actor=staffing.actor)
+    services.publish(roster, actor=staffing.actor)
+    now = timezone.now()
+    current = Shift.objects.get(roster=roster, starts_at__lte=now, ends_at__gt=now)
+    client.force_login(staffing.actor)
+    page = client.get("/staffing/").content.decode()
+    assert f"小区A东门 · {timezone.localtime(current.starts_at):%H:%M}" in page and current.member.name in page
+    page = client.get(f"/staffing/rosters/{roster.pk}/").content.decode()
+    assert "市市场监管局: 24.0 h" in page
