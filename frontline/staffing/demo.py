@@ -26,7 +26,7 @@ from frontline.demo.people import name as random_name
 from frontline.demo.people import phone as demo_phone
 
 from . import services
-from .models import SendingUnit
+from .models import Roster, SendingUnit
 
 DEMO = system_actor("demo")
 YUNCHENG = ("运城市", "盐湖区", "中城街道", "八一西街社区")
@@ -141,11 +141,14 @@ def build(stdout=None) -> list[tuple[str, str, str]]:
     rnd = random.Random(11)
     now = timezone.now()
     places = []
-    for builder, login in ((build_yuncheng, "wangtao"), (build_xian, "cadre")):
+    for builder, names, login in ((build_yuncheng, YUNCHENG, "wangtao"), (build_xian, XIAN, "cadre")):
         roster = builder(rnd, now)
+        if roster is not None and stdout is not None:
+            stdout.write(f"staffing: {roster} — {roster.solver_status}, {len(roster.holes)} holes\n")
+        # the same places on every run: the community's first demo roster
+        community = _area(names)
+        roster = Roster.objects.filter(area=community).order_by("pk").first() if community else None
         if roster is not None:
-            places.append(("roster", f"/staffing/rosters/{roster.pk}/", "admin"))
-            places.append(("my shifts", "/staffing/my/", login))
-            if stdout is not None:
-                stdout.write(f"staffing: {roster} — {roster.solver_status}, {len(roster.holes)} holes\n")
+            places.append((f"roster ({community.name})", f"/staffing/rosters/{roster.pk}/", "admin"))
+            places.append((f"my shifts ({community.name})", "/staffing/my/", login))
     return places
