@@ -279,7 +279,7 @@ def edit_violations(shift: Shift, member) -> list[solver.Violation]:
     data = problems.build(shift.roster, with_shifts=True)
     roster = {key: list(ids) for key, ids in data.current.items()}
     key = data.key_of[shift.pk]
-    ids = roster[key]
+    ids = roster.setdefault(key, [])
     if shift.member_id in ids:
         ids.remove(shift.member_id)
     if member is not None:

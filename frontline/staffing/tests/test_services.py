@@ -126,3 +126,15 @@ def test_calendar_token_issue_and_revoke(staffing):
     assert StaffMember.objects.get(calendar_token=token) == m
     services.revoke_calendar_token(m, actor=staffing.actor)
     assert not StaffMember.objects.filter(calendar_token=token).exists()
+
+
+def test_filling_a_hole_by_hand(staffing):
+    roster = staffing.roster(days=1)
+    services.generate(roster, actor=staffing.actor)
+    shift = Shift.objects.filter(roster=roster).order_by("starts_at").first()
+    member = shift.member
+    services.assign(shift, member=None, reason="调岗", actor=staffing.actor)
+    shift.refresh_from_db()
+    assert shift.member is None
+    # the whole slot is empty now: filling it back breaks nothing
+    assert services.assign(shift, member=member, actor=staffing.actor) == []
