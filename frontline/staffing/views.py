@@ -360,7 +360,7 @@ def shift_edit(request, shift_id):
                 return redirect("staffing:roster", roster_id=shift.roster_id)
     elif request.method == "GET" and request.GET.get("member"):
         member = StaffMember.objects.restrict(request.user).filter(pk=request.GET["member"]).first() \
-            if request.GET["member"].isdigit() else None
+            if request.GET["member"].isdigit() and len(request.GET["member"]) < 16 else None
         found = services.edit_violations(shift, member) if member else []
     return render(request, "staffing/shift_edit.html", {"shift": shift, "form": form, "violations": found})
 
