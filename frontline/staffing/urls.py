@@ -19,6 +19,7 @@ urlpatterns = [
     path("rosters/", views.roster_list, name="rosters"),
     path("rosters/new/", views.roster_new, name="roster_new"),
     path("rosters/<int:roster_id>/", views.roster_detail, name="roster"),
+    path("rosters/<int:roster_id>/xlsx/", views.roster_xlsx, name="roster_xlsx"),
     path("rosters/<int:roster_id>/generate/", views.roster_generate, name="roster_generate"),
     path("rosters/<int:roster_id>/publish/", views.roster_publish, name="roster_publish"),
     path("shifts/<int:shift_id>/", views.shift_edit, name="shift_edit"),

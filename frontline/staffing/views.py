@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from frontline.core.scoping import get_scoped_or_404
 
-from . import calendar, forms, services, solver
+from . import calendar, exports, forms, services, solver
 from .models import (
     CheckIn,
     Handover,
@@ -307,6 +307,16 @@ def roster_detail(request, roster_id):
         "gap_percent": round(roster.gap * 100, 1) if roster.gap is not None else None,
         "conflicting": [solver.rule_label(r) for r in roster.conflicting_rules],
     })
+
+
+@login_required
+def roster_xlsx(request, roster_id):
+    roster = get_scoped_or_404(Roster.objects.select_related("area"), request.user, "view", pk=roster_id)
+    days, rows = roster_grid(roster, Shift.objects.filter(roster=roster).select_related("post", "member"))
+    response = HttpResponse(exports.roster_xlsx(roster, days, rows),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="roster-{roster.pk}-{roster.starts_on:%Y%m%d}.xlsx"'
+    return response
 
 
 def _roster_for(request, roster_id):

@@ -122,3 +122,19 @@ def test_overview_shows_who_is_on_duty_now_and_roster_hours_per_unit(client, sta
     assert f"小区A东门 · {timezone.localtime(current.starts_at):%H:%M}" in page and current.member.name in page
     page = client.get(f"/staffing/rosters/{roster.pk}/").content.decode()
     assert "市市场监管局: 24.0 h" in page
+
+
+def test_roster_for_the_wall_as_xlsx(client, staffing):
+    import io
+
+    from openpyxl import load_workbook
+
+    roster = staffing.roster(days=2)
+    services.generate(roster, actor=staffing.actor)
+    client.force_login(staffing.actor)
+    response = client.get(f"/staffing/rosters/{roster.pk}/xlsx/")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet["A3"].value == "小区A东门"
+    names = {s.member.name for s in Shift.objects.filter(roster=roster, date=staffing.monday)}
+    assert all(name in sheet["B3"].value for name in names)
