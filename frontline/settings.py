@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "frontline.isolation",
     "frontline.checkpoints",
     "frontline.mywork",
+    "frontline.staffing",
     "frontline.demo",
 ]
 

@@ -57,6 +57,19 @@ RULES_BEYOND_JSON_SCHEMA = {
     ("POST", "/api/v1/isolation/cases/{case_id}/checkins"),
     ("POST", "/api/v1/isolation/cases/{case_id}/release"),
     ("POST", "/api/v1/isolation/cases/{case_id}/transfer"),
+    # staffing: a unit serves a street or community, a member's unit serves their community, a
+    # check-in goes to a community once, a need does not overlap another of its post, a roster
+    # starts today or later, a solve may find no roster in time, an edit breaking a rule needs a reason.
+    ("POST", "/api/v1/staffing/units"),
+    ("POST", "/api/v1/staffing/members"),
+    ("POST", "/api/v1/staffing/members/{member_id}/checkins"),
+    ("POST", "/api/v1/staffing/members/{member_id}/unavailability"),
+    ("POST", "/api/v1/staffing/posts"),
+    ("POST", "/api/v1/staffing/posts/{post_id}/needs"),
+    ("POST", "/api/v1/staffing/rosters"),
+    ("POST", "/api/v1/staffing/rosters/{roster_id}/generate"),
+    ("POST", "/api/v1/staffing/rosters/{roster_id}/publish"),
+    ("POST", "/api/v1/staffing/shifts/{shift_id}"),
     # accounts: a request authenticated by a device token never issues tokens (403), whatever the body
     ("POST", "/api/v1/me/tokens"),
     ("POST", "/api/v1/users/{user_id}/tokens"),

@@ -56,6 +56,14 @@ PARAM_MODELS = {
     "policy_id": "checkpoints.ExitPolicy",
     "exemption_id": "checkpoints.Exemption",
     "pass_id": "checkpoints.Pass",
+    "unit_id": "staffing.SendingUnit",
+    "member_id": "staffing.StaffMember",
+    "checkin_id": "staffing.CheckIn",
+    "post_id": "staffing.Post",
+    "need_id": "staffing.Need",
+    "roster_id": "staffing.Roster",
+    "shift_id": "staffing.Shift",
+    "handover_id": "staffing.Handover",
 }
 # Parameters named ``pk``/``id``/``barcode``: the collection segment before them says what they are.
 SEGMENT_MODELS = {
@@ -80,13 +88,15 @@ GENERIC_PARAMS = {"pk", "id", "barcode", "name"}
 # Keys that are not database ids: the field they look up.
 LOOKUP_FIELDS = {"screening.Tube": "barcode", "screening.Bag": "barcode"}
 # Parameters that are secrets or names of the user's own things: only "not there" is tried.
-OPAQUE_PARAMS = {"job"}
+OPAQUE_PARAMS = {"job", "token"}
 # Parameters of one's own account (tokens and users): reach is by user, not by area.
 ACCOUNT_PARAMS = {"token_id", "user_id"}
 
 # Pages anyone may open, by URL name.
 PUBLIC_PAGES = {"accounts:login", "set_language", "api:openapi-json", "api:openapi-view", "api:api-root",
-                "core:service_worker", "core:manifest", "core:favicon"}
+                "core:service_worker", "core:manifest", "core:favicon",
+                # a member's calendar feed: its secret token is the key (a phone's calendar has no session)
+                "staffing:calendar_feed"}
 # Pages that end the session: tried anonymously only.
 SIGN_OUT = {"accounts:logout"}
 # Not part of the application (Django's admin has its own staff login).
