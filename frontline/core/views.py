@@ -1,17 +1,10 @@
-"""Base views: every page that shows records goes through ScopedViewMixin."""
+"""Base views. Records reach a page only through ``restrict`` (lists) and ``get_scoped_or_404``
+(one record), both in core.scoping: the one way, so no base view applies scope on its own (the
+generated scope test in tests/test_scope_everything.py tries every route in and out of scope)."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.views.generic import TemplateView
-
-
-class ScopedViewMixin(LoginRequiredMixin):
-    """Applies ``restrict(user, action)`` to the view's queryset; outside scope is 404."""
-
-    scope_action = "view"
-
-    def get_queryset(self):
-        return super().get_queryset().restrict(self.request.user, self.scope_action)
 
 
 class ActionRequiredMixin(LoginRequiredMixin):

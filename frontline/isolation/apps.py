@@ -1,5 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
+from frontline.core.queue import ScheduledJob
 from frontline.core.registry import AlertKind, CopiedPath, FrontlineApp, NavEntry
 
 
@@ -15,6 +16,11 @@ class IsolationConfig(FrontlineApp):
     alert_kinds = (
         AlertKind("isolation.fever", _("fever or positive antigen in isolation"), severity="urgent", notify=True),
         AlertKind("isolation.missed_checkin", _("missed isolation check-in"), severity="warning"),
+    )
+    # Every half hour: before the deadline hour it finds nothing to do (ISOLATION_CHECKIN_DEADLINE_HOUR).
+    scheduled_jobs = (
+        ScheduledJob("isolation.missed_checkins", "frontline.isolation.tasks:missed_checkins",
+                     _("alert on missed isolation check-ins"), minute="*/30"),
     )
     copied_paths = (CopiedPath("isolation.IsolationCase", "resident__household__area__path"),)
     # Building leaders and volunteers phone the isolated households and enter their check-ins.

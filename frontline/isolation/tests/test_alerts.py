@@ -53,3 +53,19 @@ def test_alerts_are_seen_by_the_building_leader_not_the_other_compound(world, ca
     services.record_checkin(case_a, antigen="positive", actor=world.worker_a)
     assert Alert.objects.restrict(leader).filter(kind="isolation.fever").exists()
     assert not Alert.objects.restrict(world.worker_b).filter(kind="isolation.fever").exists()
+
+
+def test_the_scheduled_job_raises_missed_checkins_through_the_queue(world, case_a):
+    import time_machine
+
+    from frontline.core.models import JobRun
+    from frontline.core.queue import scheduled_jobs
+
+    job = scheduled_jobs()["isolation.missed_checkins"]
+    assert job.schedule == "*/30 * * * *"
+    tomorrow_night = (timezone.localtime() + datetime.timedelta(days=1)).replace(hour=23, minute=0, second=0, microsecond=0)
+    with time_machine.travel(tomorrow_night, tick=False):
+        job.run_now(actor=system_actor("test-scheduler"))  # immediate mode under pytest
+    assert Alert.objects.filter(kind="isolation.missed_checkin", area_path=case_a.area_path, resolved_at__isnull=True).count() == 1
+    run = JobRun.objects.get(name="isolation.missed_checkins")
+    assert run.state == JobRun.State.DONE and run.result == {"alerts": 1}
