@@ -14,7 +14,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from frontline.accounts.models import DeviceToken
 from frontline.wsgi import application
@@ -105,5 +105,9 @@ def same_connection_across_requests():
 def test_api_conforms_to_its_schema(case, officer_token, same_connection_across_requests):
     key = (case.operation.method.upper(), case.operation.path)
     excluded = [positive_data_acceptance] if key in RULES_BEYOND_JSON_SCHEMA else []
+    if any(isinstance(value, dict) for value in (case.query or {}).values()):
+        # A query string cannot carry an object: schemathesis sends its Python repr, which is a
+        # valid printable string the API rightly accepts ({'\x86…': []} arrives as that text).
+        excluded.append(negative_data_rejection)
     # The WSGI transport hands the body back as sent: ask for it uncompressed (GZipMiddleware).
     case.call_and_validate(headers={"Authorization": f"Bearer {officer_token}", "Accept-Encoding": "identity"}, excluded_checks=excluded)
