@@ -64,6 +64,24 @@ if False:  # the rule labels, for the message catalogue
 
 def rule_label(rule: str) -> str:
     return _(RULES.get(rule, rule))
+
+
+# The soft goals of the objective and the solver's answers, as the roster page names them.
+GOALS = {"fairness": "fair hours across people and units", "same_post": "same post through the week",
+         "wish": "wishes and posts near home"}
+STATUSES = {"optimal": "optimal", "feasible": "feasible (not proven optimal)", "infeasible": "infeasible",
+            "partial": "partial: some slots uncovered"}
+if False:  # the labels, for the message catalogue
+    _("fair hours across people and units"), _("same post through the week"), _("wishes and posts near home")
+    _("optimal"), _("feasible (not proven optimal)"), _("infeasible"), _("partial: some slots uncovered")
+
+
+def goal_label(goal: str) -> str:
+    return _(GOALS.get(goal, goal))
+
+
+def status_label(status: str) -> str:
+    return _(STATUSES.get(status, status))
 NIGHT_START, NIGHT_END = datetime.time(0, 0), datetime.time(6, 0)
 
 

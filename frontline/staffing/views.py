@@ -306,6 +306,8 @@ def roster_detail(request, roster_id):
         "unit_hours": sorted(unit_hours.items(), key=lambda kv: -kv[1]),
         "gap_percent": round(roster.gap * 100, 1) if roster.gap is not None else None,
         "conflicting": [solver.rule_label(r) for r in roster.conflicting_rules],
+        "solver_status": solver.status_label(roster.solver_status) if roster.solver_status else "",
+        "breakdown": [(solver.goal_label(goal), value) for goal, value in (roster.breakdown or {}).items()],
     })
 
 

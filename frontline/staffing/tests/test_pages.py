@@ -122,6 +122,9 @@ def test_overview_shows_who_is_on_duty_now_and_roster_hours_per_unit(client, sta
     assert f"小区A东门 · {timezone.localtime(current.starts_at):%H:%M}" in page and current.member.name in page
     page = client.get(f"/staffing/rosters/{roster.pk}/").content.decode()
     assert "市市场监管局: 24.0 h" in page
+    # The solver's answer and its goals in the page's language, not their internal names.
+    assert "fairness" not in page and "same_post" not in page
+    assert "人员与单位间工时均衡" in page or "fair hours across people and units" in page
 
 
 def test_roster_for_the_wall_as_xlsx(client, staffing):
