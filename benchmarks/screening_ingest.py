@@ -109,9 +109,10 @@ def main():
     assert Sample.objects.filter(round=round2).count() == args.samples
 
     # 3. the raw insert of the same rows -------------------------------------------------------------
-    columns = ["round_id", "tube_id", "slot", "resident_id", "visitor_id", "client_id", "client_time", "created_at", "desk_id",
-               "staff_id", "source", "green_channel", "repeat", "area_path", "voided_at", "voided_by_id", "void_reason", "counts"]
-    rows = list(Sample.objects.filter(round=round2).order_by("pk").values_list(*columns))
+    # Every stored column of the endpoint's rows (read from the model, so a new column is copied too).
+    fields = [f for f in Sample._meta.concrete_fields if not f.primary_key]
+    columns = [f.column for f in fields]
+    rows = list(Sample.objects.filter(round=round2).order_by("pk").values_list(*[f.attname for f in fields]))
     tube_ids = list(Tube.objects.filter(round=round2).values_list("pk", flat=True))
 
     def clear():
