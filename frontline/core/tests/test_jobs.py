@@ -55,7 +55,7 @@ def test_the_jobs_page_is_for_administrators(world, login, client):
 def test_the_jobs_page_lists_schedule_last_and_next_run_and_runs_one_now(world, login, english):
     client = login(world.admin)
     page = client.get(reverse("core:jobs")).content.decode()
-    assert 'data-job="core.sweep_jobs"' in page and "*/10 * * * *" in page and "never" in page
+    assert 'data-job="core.sweep_jobs"' in page and "*/10 * * * *" in page and "not run yet" in page
     assert reverse("core:jobs") in client.get("/").content.decode()  # in the navigation
     response = client.post(reverse("core:job_run", kwargs={"name": "residents.sweep_import_uploads"}))
     assert response.status_code == 302
@@ -65,6 +65,12 @@ def test_the_jobs_page_lists_schedule_last_and_next_run_and_runs_one_now(world, 
     row = re.search(r'data-job="residents.sweep_import_uploads".*?</tr>', page, re.S).group(0)
     assert "done" in row and "removed: " in row
     assert client.post(reverse("core:job_run", kwargs={"name": "nope"})).status_code == 404
+
+
+def test_a_job_that_never_ran_reads_so_in_chinese(world, login):
+    # Not the device tokens' "never used" (从未使用), which the word "never" alone translated to.
+    page = login(world.admin).get(reverse("core:jobs")).content.decode()
+    assert "尚未运行" in page and "从未使用" not in page
 
 
 def test_a_failed_job_shows_its_error_on_the_page(world, login, english):
