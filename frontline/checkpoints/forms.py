@@ -106,19 +106,15 @@ class ExemptionForm(ScopedForm):
         )
 
 
-class HouseholdChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.area.name} {obj.room}"
-
-
 class PassForm(ScopedForm):
-    household = HouseholdChoiceField(label=_("Household"), queryset=Household.objects.none())
+    household = forms.ModelChoiceField(label=_("Household"), queryset=Household.objects.none())
     valid_from = forms.DateTimeField(label=_("Valid from"), widget=DATETIME, required=False)
     valid_until = forms.DateTimeField(label=_("Valid until"), widget=DATETIME)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["household"].queryset = Household.objects.restrict(self.user, "change").select_related("area")
+        # Labelled as everywhere ("3号楼 1单元 101", Household.label): the area and its parent, one query.
+        self.fields["household"].queryset = Household.objects.restrict(self.user, "change").select_related("area__parent")
 
 
 class ReasonForm(forms.Form):

@@ -26,7 +26,8 @@ from .models import CheckIn, IsolationCase
 LEDGER_FIELDS = (
     "id", "kind", "reason", "status", "start", "planned_end", "source_text", "site", "area_path", "policy_notes",
     "released_at", "release_reason", "release_override", "last_checkin_at", "last_alarm_at", "resident__name", "resident__household__room",
-    "resident__household__area__name", "resident__household__area__path", "site__name",
+    "resident__household__area__name", "resident__household__area__path", "resident__household__area__kind",
+    "resident__household__area__parent__name", "site__name",  # the household's label names its building
 )
 
 
@@ -57,7 +58,7 @@ def ledger_page(user, now=None, limit=200, path=None) -> list[IsolationCase]:
     now = now or timezone.now()
     order = list(ledger_queryset(user, now, path).values_list("pk", "checked_today", "fever")[:limit])
     rows = (IsolationCase.objects.filter(pk__in=[pk for pk, _c, _f in order])
-            .select_related("resident__household__area", "site").only(*LEDGER_FIELDS).in_bulk())
+            .select_related("resident__household__area__parent", "site").only(*LEDGER_FIELDS).in_bulk())
     page = []
     for pk, checked, fever in order:
         case = rows.get(pk)

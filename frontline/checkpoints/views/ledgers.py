@@ -95,7 +95,7 @@ def pass_revoke(request, pk):
 
 @login_required
 def exemption_list(request):
-    rows = Exemption.objects.restrict(request.user).select_related("resident__household__area")[:LIMIT]
+    rows = Exemption.objects.restrict(request.user).select_related("resident__household__area__parent")[:LIMIT]
     return render(request, "checkpoints/exemption_list.html", {"exemptions": rows, "now": timezone.now()})
 
 
@@ -175,5 +175,5 @@ def isolation_lift(request, pk):
 
 @login_required
 def errand_list(request):
-    rows = ErrandRequest.objects.restrict(request.user).select_related("resident__household__area", "created_by")[:LIMIT]
+    rows = ErrandRequest.objects.restrict(request.user).select_related("resident__household__area__parent", "created_by")[:LIMIT]
     return render(request, "checkpoints/errand_list.html", {"errands": rows})
