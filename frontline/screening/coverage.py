@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Substr
 
-from frontline.areas.models import Area
+from frontline.areas.models import PATH_CHUNK, Area
 from frontline.core.scoping import prefix_q
 from frontline.residents.models import Resident, room_order
 
@@ -199,8 +199,9 @@ def not_sampled(round_obj: Round, user, area: Area | None = None):
         yield r
 
 
-def _building_path(household_area: Area) -> str:
-    return household_area.path if household_area.kind != "unit" else household_area.path[:-10]
+def _building_path(path: str, kind: str) -> str:
+    """The building of a household's area: the area itself, or a unit's parent (one path chunk up)."""
+    return path[:-PATH_CHUNK] if kind == "unit" else path
 
 
 def worklist_by_building(round_obj: Round, user, area: Area):
@@ -208,7 +209,7 @@ def worklist_by_building(round_obj: Round, user, area: Area):
     (``not_sampled`` orders them)."""
     groups: dict[str, list] = {}
     for r in not_sampled(round_obj, user, area):
-        groups.setdefault(_building_path(r.household.area), []).append(r)
+        groups.setdefault(_building_path(r.household.area.path, r.household.area.kind), []).append(r)
     buildings = {a.path: a for a in Area.objects.filter(path__in=list(groups)).select_related("parent")}
     result = []
     for path, rows in sorted(groups.items()):
@@ -226,7 +227,7 @@ def worklist_index(round_obj: Round, user, area: Area):
     counts: dict[str, dict] = {}
     for row in grouped:
         path = row["household__area__path"]
-        building = path[:-10] if row["household__area__kind"] == "unit" else path
+        building = _building_path(path, row["household__area__kind"])
         label = labels[_reason(row["home_task"], row["had_invalid"], row["had_undone"])]
         per = counts.setdefault(building, {})
         per[label] = per.get(label, 0) + row["n"]
