@@ -9,6 +9,9 @@ class CheckpointsConfig(FrontlineApp):
     verbose_name = _("Gate checkpoints")
     order = 50
     url_prefix = "checkpoints"
+    # The gate screen opens with no network after one online visit (core.offline).
+    field_screens = (r"^/checkpoints/gates/\d+/$",)
+    field_static = ("checkpoints/checkpoints.css", "checkpoints/gate-rules.js", "checkpoints/gate.js")
     api_routers = {"checkpoints": "frontline.checkpoints.api:router"}
     nav = (
         NavEntry("checkpoints:gates", _("Gates"), "gate", order=50),

@@ -6,7 +6,7 @@ version can be derived from the bytes of the files it precaches: any change to a
 screen's script or style gives a new worker, which the browser installs on the next online
 load (docs/offline.md says why this is not Workbox).
 
-Only the field screens (FIELD_SCREENS) and static files are cached. Nothing under /api/ and no
+Only the field screens (each app's ``field_screens``) and static files are cached. Nothing under /api/ and no
 other page passes through the cache; the screens' queues stay in IndexedDB, which the worker
 never touches."""
 
@@ -23,38 +23,36 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-# The screens that must open with no network after one online visit: path patterns (anchored)
-# a navigation must match to be cached. Census visits and check-ins add theirs here.
-FIELD_SCREENS = [
-    r"^/screening/desk/\d+/$",
-    r"^/checkpoints/gates/\d+/$",
-]
+from . import registry
 
-# The field screens' shell: precached when the worker installs.
-SHELL_STATIC = [
+# The field screens' shell: what every field screen loads, precached when the worker installs,
+# beside the files each app names for its own screens (FrontlineApp.field_static). Which pages
+# are field screens, each app says too (FrontlineApp.field_screens).
+CORE_STATIC = [
     "frontline/app.css",
     "frontline/offline-queue.js",
     "frontline/offline-app.js",
-    "screening/desk.js",
-    "checkpoints/checkpoints.css",
-    "checkpoints/gate-rules.js",
-    "checkpoints/gate.js",
     "django_htmx/htmx-2.min.js",
     "frontline/icons/icon-192.png",
 ]
+
+
+def shell_static() -> list[str]:
+    return CORE_STATIC + registry.field_static()
+
 
 SW_TEMPLATE = "core/sw.js"
 
 
 def is_field_screen(path: str) -> bool:
-    return any(re.match(pattern, path) for pattern in FIELD_SCREENS)
+    return any(re.match(pattern, path) for pattern in registry.field_screens())
 
 
 def shell_version() -> str:
     """A digest of the precached files and of the worker's own template: it changes when any
     of them does, and only then."""
     digest = hashlib.sha256()
-    for name in SHELL_STATIC:
+    for name in shell_static():
         found = finders.find(name)
         digest.update(name.encode())
         if found:
@@ -67,8 +65,8 @@ def shell_version() -> str:
 def _context(version: str) -> dict:
     return {
         "version": version,
-        "precache": json.dumps([static(name) for name in SHELL_STATIC]),
-        "field_screens": json.dumps(FIELD_SCREENS),
+        "precache": json.dumps([static(name) for name in shell_static()]),
+        "field_screens": json.dumps(registry.field_screens()),
         "static_prefix": json.dumps(static("")),
     }
 

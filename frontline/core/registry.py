@@ -93,6 +93,9 @@ class FrontlineApp(AppConfig):
                       ("isolated", "sealed", "open_request", ...), read by upper apps
     hooks             {hook name: "module:function"}: extension points of lower apps that this
                       app answers (a positive pool opening an incident); see ``HOOKS``
+    field_screens     anchored path patterns of this app's screens that must open offline (the
+                      service worker caches them, core.offline)
+    field_static      static files those screens need, precached when the worker installs
     work_sources      "module:attribute" items for "my work": a ``core.work.WorkSource`` or a
                       ``function(user) -> list[core.work.WorkItem]`` (see ``core/work.py``)
     order             where the app's contributions sort among the others
@@ -121,6 +124,8 @@ class FrontlineApp(AppConfig):
     household_states: str | None = None
     hooks: dict[str, str] = {}
     work_sources: tuple[str, ...] = ()
+    field_screens: tuple[str, ...] = ()
+    field_static: tuple[str, ...] = ()
     order: int = 100
 
 
@@ -149,6 +154,14 @@ def resolve(reference: str):
 def nav_entries() -> list[NavEntry]:
     entries = [entry for config in frontline_apps() for entry in config.nav]
     return sorted(entries, key=lambda entry: entry.order)
+
+
+def field_screens() -> list[str]:
+    return [pattern for config in frontline_apps() for pattern in config.field_screens]
+
+
+def field_static() -> list[str]:
+    return [name for config in frontline_apps() for name in config.field_static]
 
 
 def copied_paths() -> list[CopiedPath]:

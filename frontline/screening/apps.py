@@ -9,6 +9,9 @@ class ScreeningConfig(FrontlineApp):
     verbose_name = _("Mass testing")
     order = 40
     url_prefix = "screening"
+    # The sampling desk opens with no network after one online visit (core.offline).
+    field_screens = (r"^/screening/desk/\d+/$",)
+    field_static = ("screening/desk.js",)
     api_routers = {"screening": "frontline.screening.api:router"}
     nav = (
         NavEntry("screening:index", _("Mass testing"), "view", order=40),
